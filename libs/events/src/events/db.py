@@ -1,0 +1,78 @@
+"""Postgres connection pools and the numbered-SQL migration runner."""
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+import asyncpg
+import orjson
+import structlog
+
+log = structlog.get_logger()
+
+STORE_MIGRATIONS = files("events") / "migrations" / "store"
+CONSUMER_MIGRATIONS = files("events") / "migrations" / "consumer"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
+
+
+async def create_pool(dsn: str, *schemas: str, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    """A pool whose connections see `schemas` first, so one database can hold every service."""
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={"search_path": ",".join(f'"{s}"' for s in schemas), "application_name": schemas[0]},
+    )
+
+
+def lock_key(purpose: str, schema: str) -> str:
+    """The text whose hash names an advisory lock; locks are per database, so the schema is in it."""
+    return f"{purpose}:{schema}"
+
+
+def _scripts(sources: dict[str, Traversable]) -> list[tuple[str, str, Traversable]]:
+    found = []
+    for source, folder in sources.items():
+        for script in sorted(folder.iterdir(), key=lambda s: s.name):
+            if script.name.endswith(".sql"):
+                found.append((source, script.name, script))
+    return found
+
+
+async def migrate(conn: asyncpg.Connection, schema: str, sources: dict[str, Traversable]) -> list[str]:
+    """Apply each numbered script once, in order, under an advisory lock so replicas can start together."""
+    applied = []
+    await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock_key("migrate", schema))
+    try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(f'SET search_path TO "{schema}"')
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (source text, name text,"
+            " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, name))"
+        )
+        done = {(r["source"], r["name"]) for r in await conn.fetch("SELECT source, name FROM schema_migrations")}
+        for source, name, script in _scripts(sources):
+            if (source, name) not in done:
+                await _apply(conn, source, name, script.read_text())
+                applied.append(f"{source}/{name}")
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock_key("migrate", schema))
+    if applied:
+        log.info("migrations_applied", schema=schema, scripts=applied)
+    return applied
+
+
+async def _apply(conn: asyncpg.Connection, source: str, name: str, sql: str) -> None:
+    async with conn.transaction():
+        await conn.execute(sql)
+        await conn.execute("INSERT INTO schema_migrations (source, name) VALUES ($1, $2)", source, name)
+
+
+async def migrate_pool(pool: asyncpg.Pool, schema: str, sources: dict[str, Traversable]) -> list[str]:
+    async with pool.acquire() as conn:
+        return await migrate(conn, schema, sources)

@@ -1,0 +1,108 @@
+"""The schema registry: golden JSON Schema files per event version, and the AsyncAPI document built from them.
+
+`python -m events.schemas write` records the current versions (never touching an existing file);
+`python -m events.schemas check` fails when a class no longer matches its golden file.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import events.contracts  # noqa: F401  (registers every event class)
+from events.base import Event, registered_events
+from events.envelope import Envelope, schema_uri
+from events.kafka import SERVICES
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+ASYNCAPI_PATH = Path(__file__).parent / "asyncapi.json"
+
+
+def published_events() -> dict[str, type[Event]]:
+    """The registered events of the suite's services (tests may register others)."""
+    return {t: c for t, c in registered_events().items() if t.split(".", 1)[0] in SERVICES}
+
+
+def schema_of(cls: type[Event]) -> dict:
+    schema = cls.model_json_schema()
+    schema["$id"] = schema_uri(cls.event_type, cls.schema_version)
+    schema["x-event-type"] = cls.event_type
+    schema["x-schema-version"] = cls.schema_version
+    return schema
+
+
+def golden_path(event_type: str, version: int) -> Path:
+    return SCHEMA_DIR / event_type / f"v{version}.json"
+
+
+def dump(document: dict) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def problems() -> list[str]:
+    """Every way the golden files and the classes disagree; empty when the registry is sound."""
+    found = []
+    for event_type, cls in published_events().items():
+        for version in range(1, cls.schema_version + 1):
+            if not golden_path(event_type, version).exists():
+                found.append(f"{event_type} v{version}: no golden schema file")
+        current = golden_path(event_type, cls.schema_version)
+        if current.exists() and current.read_text() != dump(schema_of(cls)):
+            found.append(f"{event_type} v{cls.schema_version}: class differs from its golden schema; "
+                         "bump schema_version with an upcaster, or add an optional field with a default")
+    if ASYNCAPI_PATH.exists() and ASYNCAPI_PATH.read_text() != dump(asyncapi()):
+        found.append("asyncapi.json is out of date: run `make schemas`")
+    return found
+
+
+def asyncapi() -> dict:
+    """An AsyncAPI 3.0 document: a channel per service topic, a message per event type."""
+    messages = {
+        cls.event_type: {
+            "name": cls.event_type,
+            "contentType": "application/cloudevents+json",
+            "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEvent"},
+                                  {"properties": {"data": schema_of(cls)}}]},
+        }
+        for cls in published_events().values()
+    }
+    channels = {
+        f"{service}.events": {
+            "address": f"{service}.events",
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}
+                         for name in messages if name.startswith(f"{service}.")},
+        }
+        for service in SERVICES
+    }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Municipal IT helpdesk events", "version": "1.0.0"},
+        "defaultContentType": "application/cloudevents+json",
+        "channels": channels,
+        "components": {"messages": messages, "schemas": {"CloudEvent": Envelope.model_json_schema()}},
+    }
+
+
+def write() -> list[Path]:
+    written = []
+    for event_type, cls in published_events().items():
+        path = golden_path(event_type, cls.schema_version)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump(schema_of(cls)))
+            written.append(path)
+    ASYNCAPI_PATH.write_text(dump(asyncapi()))
+    return written
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+    if command == "write":
+        for path in write():
+            print(f"wrote {path}")
+    found = problems()
+    print("\n".join(found) or "schemas: golden files match the event classes")
+    sys.exit(1 if found else 0)
+
+
+if __name__ == "__main__":
+    main()

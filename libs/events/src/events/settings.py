@@ -1,0 +1,42 @@
+"""The settings every service shares; each service subclasses it once with its own name and port."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service: str
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    # One database can hold every service, each in its own schema; tests use a fresh one each.
+    db_schema: str = ""
+    db_pool_size: int = 20
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
+    kafka_topic_partitions: int = 3
+    # Real Kafka: on. The embedded dev broker cannot grant producer ids, so dev and tests turn it off.
+    kafka_idempotent_producer: bool = True
+    kafka_session_timeout_ms: int = 10000
+    kafka_heartbeat_interval_ms: int = 3000
+
+    relay_enabled: bool = True
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.05
+
+    auth_issuer: str = "helpdesk-dev"
+    auth_audience: str = "helpdesk"
+    auth_key: str = ""  # PEM public key (RS/ES) or shared secret (HS); or use auth_jwks_url
+    auth_jwks_url: str = ""
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
+
+    log_level: str = "info"
+    log_json: bool = True
+
+    @property
+    def schema(self) -> str:
+        return self.db_schema or self.service
+
+    def topic(self, service: str) -> str:
+        return f"{self.kafka_topic_prefix}{service}.events"

@@ -1,0 +1,73 @@
+"""The event store: append at an expected version, load a stream. Its table is also the outbox."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from events.base import Event
+from events.envelope import Context, Envelope, wrap
+
+# One statement however many events: atomic without an explicit transaction, one round trip.
+_APPEND = """
+INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, tenant,
+                    occurred_at, recorded_at, envelope)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[],
+                     $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
+"""
+
+_LOAD = "SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version"
+
+
+class ConcurrencyError(Exception):
+    """Somebody else appended to the stream since it was read."""
+
+    def __init__(self, stream_id: str, expected_version: int):
+        super().__init__(f"stream {stream_id} is no longer at version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True)
+class Recorded:
+    envelope: Envelope
+    event: Event
+
+
+def envelopes_for(stream_id: str, expected_version: int, events: Sequence[Event], ctx: Context) -> list[Envelope]:
+    return [
+        wrap(event, stream_id=stream_id, stream_version=expected_version + n, ctx=ctx)
+        for n, event in enumerate(events, start=1)
+    ]
+
+
+def _columns(envelopes: Sequence[Envelope]) -> list[list]:
+    rows = [
+        (e.id, e.subject, e.streamversion, e.type, e.schemaversion, e.tenant, e.time, e.recordedtime,
+         e.model_dump(mode="json"))
+        for e in envelopes
+    ]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+async def append(
+    conn: asyncpg.Connection, stream_id: str, expected_version: int, events: Sequence[Event], ctx: Context
+) -> list[Envelope]:
+    """Append after `expected_version` (0 for a new stream); a clash raises ConcurrencyError."""
+    envelopes = envelopes_for(stream_id, expected_version, events, ctx)
+    if not envelopes:
+        return envelopes
+    try:
+        await conn.execute(_APPEND, *_columns(envelopes))
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "events_stream_version_unique":
+            raise ConcurrencyError(stream_id, expected_version) from None
+        raise
+    return envelopes
+
+
+async def load(conn: asyncpg.Connection, stream_id: str) -> list[Recorded]:
+    """The stream's events in order, upcast to their current schema versions."""
+    rows = await conn.fetch(_LOAD, stream_id)
+    envelopes = [Envelope.model_validate(row["envelope"]) for row in rows]
+    return [Recorded(envelope, envelope.event()) for envelope in envelopes]

@@ -1,0 +1,1 @@
+"""Inventory of devices and licences, repairs and disposal."""

@@ -1,0 +1,85 @@
+"""The metrics REST API: the audit history and KPI read models, for the caller's tenant only."""
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+
+from events.app import Pool
+from events.auth import Principal, Role, requires
+
+router = APIRouter(tags=["metrics"])
+
+Reader = Annotated[Principal, requires(Role.MANAGER, Role.AUDITOR, Role.REPORTING)]
+MAX_DAYS = 3661
+
+
+class AuditEntry(BaseModel):
+    event_id: UUID
+    entity_id: str
+    stream_version: int
+    event_type: str
+    schema_version: int
+    source: str
+    actor: str
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str | None
+    payload: dict[str, Any]
+
+
+class DailyCount(BaseModel):
+    day: date
+    tickets_opened: int
+
+
+class TicketsOpenedResponse(BaseModel):
+    start: date
+    end: date
+    total: int
+    days: list[DailyCount]
+
+
+@router.get("/audit", response_model=list[AuditEntry])
+async def audit_history(
+    pool: Pool,
+    principal: Reader,
+    entity_id: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AuditEntry]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT event_id, entity_id, stream_version, event_type, schema_version, source, actor, occurred_at,"
+            " recorded_at, correlation_id, causation_id, payload FROM audit_history"
+            " WHERE tenant = $1 AND entity_id = $2 ORDER BY occurred_at, stream_version LIMIT $3",
+            principal.tenant, entity_id, limit,
+        )
+    return [AuditEntry(**row) for row in rows]
+
+
+@router.get("/kpis/tickets-opened", response_model=TicketsOpenedResponse)
+async def tickets_opened(
+    pool: Pool,
+    principal: Reader,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> TicketsOpenedResponse:
+    """Tickets opened per UTC day from `from` to `to` inclusive, days without tickets as zero."""
+    if end < start:
+        raise HTTPException(422, "to: must not be before from")
+    if (end - start).days >= MAX_DAYS:
+        raise HTTPException(422, f"to: the range may span at most {MAX_DAYS} days")
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT day, tickets_opened FROM tickets_opened_daily WHERE tenant = $1 AND day BETWEEN $2 AND $3",
+            principal.tenant, start, end,
+        )
+    counts = {row["day"]: row["tickets_opened"] for row in rows}
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return TicketsOpenedResponse(
+        start=start, end=end, total=sum(counts.values()),
+        days=[DailyCount(day=day, tickets_opened=counts.get(day, 0)) for day in days],
+    )

@@ -1,0 +1,18 @@
+"""The metrics app: `uvicorn --factory metrics.main:create_app`. The projector runs as its own process."""
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+
+from events.app import service_app
+from metrics.api import router
+from metrics.projections import MIGRATIONS
+from metrics.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = service_app(settings, files("metrics") / "migrations", also_reads={settings.projection: MIGRATIONS},
+                      title="Metrics: KPIs and audit history")
+    app.include_router(router)
+    return app

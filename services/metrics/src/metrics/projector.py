@@ -1,0 +1,54 @@
+"""The metrics projector process: consumer group `metrics.projector` over every `<service>.events` topic.
+
+Run it with `python -m metrics.projector`.
+"""
+
+import asyncio
+import signal
+
+import structlog
+
+from events import kafka
+from events.consumer import run_consumer
+from events.db import create_pool, migrate_pool
+from events.logging import configure_logging
+from metrics.projections import MIGRATIONS, project, swap_lock
+from metrics.settings import Settings
+
+log = structlog.get_logger()
+
+
+async def run_projector(settings: Settings) -> None:
+    """Project until cancelled; the pool and the consumer are closed on the way out."""
+    pool = await create_pool(settings.database_url, settings.projection, max_size=4)
+    consumer = None
+    try:
+        await migrate_pool(pool, settings.projection, MIGRATIONS)
+        topics = kafka.all_topics(settings)
+        await kafka.wait_for_topics(settings, topics)
+        consumer = kafka.consumer(settings, settings.projector_group, *topics)
+        await consumer.start()
+        log.info("projector_started", group=settings.projector_group, topics=topics)
+        await run_consumer(pool, consumer, settings.projector_group, project,
+                           attempts=settings.projector_attempts, pause_lock=swap_lock(settings.projection))
+    finally:
+        if consumer is not None:
+            await consumer.stop()
+        await pool.close()
+
+
+async def _main() -> None:
+    settings = Settings()
+    configure_logging("metrics.projector", settings.log_level, as_json=settings.log_json)
+    task = asyncio.create_task(run_projector(settings))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("projector_stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -1,0 +1,105 @@
+"""Rebuild every projection from scratch by replaying the topics: `python -m metrics.rebuild`.
+
+The replay fills a shadow schema while the live projection keeps serving. Then, holding the projection
+lock (the live projector waits on it), it replays what arrived meanwhile and swaps the schemas in one
+transaction. Replayed events are deduplicated in the new schema, so the live projector resumes safely.
+"""
+
+import asyncio
+import sys
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from tqdm import tqdm
+
+from events import kafka
+from events.consumer import Outcome, process_record
+from events.db import create_pool, migrate_pool
+from events.logging import configure_logging
+from metrics.projections import MIGRATIONS, project, swap_lock
+from metrics.settings import Settings
+
+log = structlog.get_logger()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+    await consumer.start()
+    found = []
+    for topic in topics:
+        found += [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    return found
+
+
+async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int], bar: tqdm) -> int:
+    """Apply records until every partition reaches its end offset; returns how many were applied."""
+    applied = 0
+    while any(await consumer.position(tp) < offset for tp, offset in end.items()):
+        batches = await consumer.getmany(*end, timeout_ms=500, max_records=1000)
+        for tp, records in batches.items():
+            for record in (r for r in records if r.offset < end[tp]):
+                outcome = await process_record(pool, settings.projector_group, record, project,
+                                               attempts=settings.projector_attempts)
+                applied += outcome is Outcome.APPLIED
+                bar.update(1)
+    return applied
+
+
+async def _swap(conn: asyncpg.Connection, live: str, shadow: str) -> None:
+    async with conn.transaction():
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{live}_retired" CASCADE')
+        await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{live}_retired"')
+        await conn.execute(f'ALTER SCHEMA "{shadow}" RENAME TO "{live}"')
+        await conn.execute(f'DROP SCHEMA "{live}_retired" CASCADE')
+
+
+async def rebuild(settings: Settings, *, show_progress: bool = True) -> int:
+    """Replay every topic into a fresh copy of the projection and swap it in; returns events applied."""
+    live, shadow = settings.projection, f"{settings.projection}_rebuild"
+    live_pool = await create_pool(settings.database_url, live, min_size=1, max_size=2)
+    shadow_pool = await create_pool(settings.database_url, shadow, min_size=1, max_size=4)
+    consumer = kafka.consumer(settings, None)
+    try:
+        await migrate_pool(live_pool, live, MIGRATIONS)
+        async with shadow_pool.acquire() as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
+        await migrate_pool(shadow_pool, shadow, MIGRATIONS)
+        partitions = await _partitions(consumer, kafka.all_topics(settings))
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        return await _replay_and_swap(consumer, live_pool, shadow_pool, settings, partitions, show_progress)
+    finally:
+        await consumer.stop()
+        await shadow_pool.close()
+        await live_pool.close()
+
+
+async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partitions, show_progress) -> int:
+    live, shadow = settings.projection, f"{settings.projection}_rebuild"
+    end = await consumer.end_offsets(partitions)
+    start = await consumer.beginning_offsets(partitions)
+    with tqdm(total=sum(end[tp] - start[tp] for tp in partitions), desc="replaying", unit="event",
+              disable=not show_progress, file=sys.stderr) as bar:
+        applied = await _replay_until(consumer, shadow_pool, settings, end, bar)
+        async with live_pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock(hashtext($1))", swap_lock(live))
+            try:
+                end = await consumer.end_offsets(partitions)
+                bar.total = sum(end[tp] - start[tp] for tp in partitions)
+                applied += await _replay_until(consumer, shadow_pool, settings, end, bar)
+                await _swap(conn, live, shadow)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", swap_lock(live))
+    log.info("projection_rebuilt", schema=live, applied=applied)
+    return applied
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging("metrics.rebuild", settings.log_level, as_json=settings.log_json)
+    applied = asyncio.run(rebuild(settings))
+    print(f"rebuilt {settings.projection} from {applied} events")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The service desk: tickets opened by staff and worked by technicians."""

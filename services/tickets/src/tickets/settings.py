@@ -1,0 +1,7 @@
+"""The tickets service's settings, read from the environment."""
+
+from events.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service: str = "tickets"

@@ -1,0 +1,1 @@
+"""Staff training: requests, sessions and attendance."""

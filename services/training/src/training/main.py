@@ -1,0 +1,13 @@
+"""The training app (`uvicorn --factory training.main:create_app`): its event store and relay; routes come later."""
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+
+from events.app import service_app
+from training.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return service_app(settings, files("training") / "migrations", title="training")

@@ -1,0 +1,7 @@
+"""The training service's settings, read from the environment."""
+
+from events.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service: str = "training"

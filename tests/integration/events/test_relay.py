@@ -1,0 +1,97 @@
+"""The outbox relay against real Postgres and the real broker: order per stream, keys, one relay at a time."""
+
+import asyncio
+from collections import defaultdict
+
+import pytest
+
+from events import kafka, store
+from events.db import STORE_MIGRATIONS, create_pool, lock_key, migrate_pool
+from events.envelope import Context, Envelope
+from events.relay import RelayStatus, publish_batch, run_relay
+from events.settings import ServiceSettings
+from support.apps import eventually, running
+from support.builders import opened
+from support.kafka import read_topic
+
+CTX = Context(tenant="ottawa", actor="alice", correlation_id="c-1")
+
+
+class RelaySettings(ServiceSettings):
+    service: str = "tickets"
+
+
+@pytest.fixture
+async def relay_setup(settings_for, db):
+    settings = settings_for(RelaySettings, relay_batch_size=7)
+    pool = await create_pool(settings.database_url, settings.schema)
+    await migrate_pool(pool, settings.schema, {"events.store": STORE_MIGRATIONS})
+    await kafka.ensure_topics(settings, [settings.topic("tickets")])
+    yield settings, pool
+    await pool.close()
+
+
+async def append_streams(pool, streams: int, events: int) -> None:
+    async with pool.acquire() as conn:
+        for version in range(events):
+            for stream in range(streams):
+                await store.append(conn, f"stream-{stream}", version, [opened(subject=f"{stream}/{version}")], CTX)
+
+
+async def unpublished(pool) -> int:
+    async with pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM events WHERE published_at IS NULL")
+
+
+async def test_the_relay_publishes_every_event_in_stream_order_keyed_by_stream(relay_setup):
+    settings, pool = relay_setup
+    await append_streams(pool, streams=4, events=6)
+    async with running(run_relay(pool, settings, RelayStatus())):
+        await eventually(lambda: _none_left(pool))
+    records = await read_topic(settings, settings.topic("tickets"), 24)
+    versions = defaultdict(list)
+    for record in records:
+        envelope = Envelope.model_validate_json(record.value)
+        assert record.key.decode() == envelope.subject
+        assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+        versions[envelope.subject].append(envelope.streamversion)
+    assert dict(versions) == {f"stream-{s}": [1, 2, 3, 4, 5, 6] for s in range(4)}
+
+
+async def _none_left(pool) -> bool:
+    return await unpublished(pool) == 0
+
+
+async def test_a_second_relay_publishes_nothing_while_the_first_holds_the_lock(relay_setup):
+    settings, pool = relay_setup
+    await append_streams(pool, streams=1, events=3)
+    producer = kafka.producer(settings)
+    await producer.start()
+    try:
+        async with pool.acquire() as holder, holder.transaction():
+            await holder.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key("relay", settings.schema))
+            async with pool.acquire() as conn:
+                assert await publish_batch(conn, producer, settings.topic("tickets"), settings.schema, 100) == 0
+        assert await unpublished(pool) == 3
+    finally:
+        await producer.stop()
+
+
+async def test_two_relays_running_together_publish_each_event_once(relay_setup):
+    settings, pool = relay_setup
+    await append_streams(pool, streams=10, events=10)
+    async with running(run_relay(pool, settings, RelayStatus())), running(run_relay(pool, settings, RelayStatus())):
+        await eventually(lambda: _none_left(pool), within=15)
+    records = await read_topic(settings, settings.topic("tickets"), 101, within=3)
+    ids = [Envelope.model_validate_json(r.value).id for r in records]
+    assert len(ids) == 100 and len(set(ids)) == 100
+
+
+async def test_while_the_broker_is_unreachable_events_wait_in_the_store(relay_setup):
+    settings, pool = relay_setup
+    unreachable = settings.model_copy(update={"kafka_bootstrap_servers": "127.0.0.1:1"})
+    status = RelayStatus()
+    await append_streams(pool, streams=2, events=2)
+    async with running(run_relay(pool, unreachable, status)):
+        await eventually(lambda: asyncio.sleep(0, result=status.last_error))
+    assert await unpublished(pool) == 4

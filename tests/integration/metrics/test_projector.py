@@ -1,0 +1,63 @@
+"""The metrics projector against the real broker: duplicates change nothing, poison records are parked."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from events import kafka
+from events.db import migrate
+from events.envelope import Context, wrap
+from metrics.projections import MIGRATIONS
+from metrics.projector import run_projector
+from metrics.settings import Settings
+from support.apps import eventually, running
+from support.builders import opened
+from support.kafka import publish_raw
+
+
+@pytest.fixture
+async def projector_settings(settings_for, db):
+    settings = settings_for(Settings, projector_attempts=2)
+    await kafka.ensure_topics(settings, kafka.all_topics(settings))
+    await migrate(db, settings.projection, MIGRATIONS)  # so the test can read before the projector starts
+    return settings
+
+
+def ticket_opened_json(tenant: str, stream: str, when: datetime) -> bytes:
+    ctx = Context(tenant=tenant, actor="alice", correlation_id="corr-1", recorded_at=when)
+    return wrap(opened(), stream_id=stream, stream_version=1, ctx=ctx).to_json()
+
+
+async def count_on(db, settings, tenant: str, day: str) -> int | None:
+    return await db.fetchval(
+        f'SELECT tickets_opened FROM "{settings.projection}".tickets_opened_daily WHERE tenant = $1 AND day = $2',
+        tenant, datetime.fromisoformat(day).date(),
+    )
+
+
+async def test_one_record_delivered_twice_is_counted_once(projector_settings, db, tokens):
+    settings, tenant = projector_settings, tokens.tenant
+    record = ticket_opened_json(tenant, "ticket-a", datetime(2026, 3, 2, 15, tzinfo=UTC))
+    later = ticket_opened_json(tenant, "ticket-b", datetime(2026, 3, 2, 16, tzinfo=UTC))
+    await publish_raw(settings, settings.topic("tickets"), record, record, later, key=b"ticket-a")
+    async with running(run_projector(settings)):
+        assert await eventually(lambda: count_on(db, settings, tenant, "2026-03-02")) >= 1
+        await eventually(lambda: _audit_rows(db, settings, tenant, 2))
+    assert await count_on(db, settings, tenant, "2026-03-02") == 2
+
+
+async def _audit_rows(db, settings, tenant, expected) -> bool:
+    query = f'SELECT count(*) FROM "{settings.projection}".audit_history WHERE tenant = $1'
+    return await db.fetchval(query, tenant) == expected
+
+
+async def test_a_poison_record_is_dead_lettered_and_the_next_one_processed(projector_settings, db, tokens):
+    settings, tenant = projector_settings, tokens.tenant
+    good = ticket_opened_json(tenant, "ticket-c", datetime(2026, 3, 3, 9, tzinfo=UTC))
+    await publish_raw(settings, settings.topic("assets"), b'{"not": "a cloud event"', good, key=b"x")
+    async with running(run_projector(settings)):
+        assert await eventually(lambda: count_on(db, settings, tenant, "2026-03-03")) == 1
+    parked = await db.fetch(f'SELECT topic, record_value, error, attempts FROM "{settings.projection}".dead_letters')
+    assert [(r["topic"], r["record_value"], r["attempts"]) for r in parked] == [
+        (settings.topic("assets"), '{"not": "a cloud event"', 2)]
+    assert "validation error" in parked[0]["error"].lower()

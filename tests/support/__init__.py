@@ -1,0 +1,1 @@
+"""Fixtures and builders the tests share."""

@@ -1,0 +1,33 @@
+"""Builders of events and requests with sensible defaults, and a versioned event for upcasting tests."""
+
+from typing import ClassVar
+from uuid import uuid4
+
+from events.base import Event
+from events.contracts.tickets import Level, Priority, TicketOpened
+
+
+class CallerNamed(Event):
+    """A test event that renamed `name` to `display_name` in v2 and split it in v3."""
+
+    event_type: ClassVar[str] = "testing.caller_named"
+    schema_version: ClassVar[int] = 3
+    upcasters: ClassVar = {
+        1: lambda d: {"display_name": d["name"]},
+        2: lambda d: dict(zip(("given", "family"), d["display_name"].split(" ", 1), strict=True)),
+    }
+
+    given: str
+    family: str
+
+
+def opened(**overrides) -> TicketOpened:
+    fields = dict(ticket_id=uuid4(), requester_id="alice", subject="Printer jam", description="Tray 2",
+                  category="hardware", impact=Level.LOW, urgency=Level.HIGH, priority=Priority.P3)
+    return TicketOpened(**{**fields, **overrides})
+
+
+def ticket_request(**overrides) -> dict:
+    body = dict(subject="Monitor flickers", description="Second screen at desk 4B", category="hardware",
+                impact="medium", urgency="medium")
+    return {**body, **overrides}
