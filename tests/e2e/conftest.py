@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from metrics.main import create_app as metrics_app
 from metrics.projector import run_projector
@@ -19,14 +20,13 @@ class Suite:
     metrics: httpx.AsyncClient
     tickets_settings: TicketsSettings
     metrics_settings: MetricsSettings
+    tickets_app: FastAPI
+    metrics_app: FastAPI
 
 
 @pytest.fixture
 async def suite(settings_for, db):
     tickets_settings, metrics_settings = settings_for(TicketsSettings), settings_for(MetricsSettings)
-    async with (
-        serving(tickets_app(tickets_settings)) as tickets,
-        serving(metrics_app(metrics_settings)) as metrics,
-        running(run_projector(metrics_settings)),
-    ):
-        yield Suite(tickets, metrics, tickets_settings, metrics_settings)
+    apps = tickets_app(tickets_settings), metrics_app(metrics_settings)
+    async with serving(apps[0]) as tickets, serving(apps[1]) as metrics, running(run_projector(metrics_settings)):
+        yield Suite(tickets, metrics, tickets_settings, metrics_settings, *apps)

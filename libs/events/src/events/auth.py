@@ -33,6 +33,8 @@ class TokenVerifier:
     """Checks signature, expiry, issuer and audience against a configured key or a JWKS URL."""
 
     def __init__(self, settings: ServiceSettings):
+        if not (settings.auth_key or settings.auth_jwks_url):
+            raise ValueError("set AUTH_KEY (a PEM public key or shared secret) or AUTH_JWKS_URL to check tokens")
         self.issuer = settings.auth_issuer
         self.audience = settings.auth_audience
         self.algorithms = settings.auth_algorithms

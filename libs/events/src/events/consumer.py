@@ -7,6 +7,7 @@ from enum import StrEnum
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter
 
 from events.envelope import Envelope
@@ -91,4 +92,13 @@ async def run_consumer(
                 outcome = await process_record(pool, group, record, handle, attempts=attempts, pause_lock=pause_lock)
                 CONSUMED.labels(group, outcome).inc()
         if batches:
-            await consumer.commit()
+            await _commit(consumer, group)
+
+
+async def _commit(consumer: AIOKafkaConsumer, group: str) -> None:
+    try:
+        await consumer.commit()
+    except CommitFailedError as error:
+        # The group moved on (a rebalance, a broker restart): whoever gets these partitions
+        # redelivers from the last commit, and the dedupe rows make that harmless.
+        log.warning("offset_commit_failed", group=group, error=repr(error))

@@ -38,6 +38,8 @@ def lock_key(purpose: str, schema: str) -> str:
 def _scripts(sources: dict[str, Traversable]) -> list[tuple[str, str, Traversable]]:
     found = []
     for source, folder in sources.items():
+        if not folder.is_dir():  # a service with no tables of its own yet ships no migrations folder
+            continue
         for script in sorted(folder.iterdir(), key=lambda s: s.name):
             if script.name.endswith(".sql"):
                 found.append((source, script.name, script))

@@ -50,11 +50,15 @@ async def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(t, settings.kafka_topic_partitions, 1) for t in topics if t not in existing]
+        wanted = [_new_topic(settings, t) for t in topics if t not in existing]
         if wanted:
             await _create(admin, wanted)
     finally:
         await admin.close()
+
+
+def _new_topic(settings: ServiceSettings, name: str) -> NewTopic:
+    return NewTopic(name, settings.kafka_topic_partitions, settings.kafka_topic_replication)
 
 
 async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:

@@ -16,6 +16,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = ""
     kafka_topic_partitions: int = 3
+    kafka_topic_replication: int = 1
     # Real Kafka: on. The embedded dev broker cannot grant producer ids, so dev and tests turn it off.
     kafka_idempotent_producer: bool = True
     kafka_session_timeout_ms: int = 10000

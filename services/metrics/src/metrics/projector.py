@@ -6,7 +6,9 @@ Run it with `python -m metrics.projector`.
 import asyncio
 import signal
 
+import asyncpg
 import structlog
+from aiokafka.errors import KafkaError
 
 from events import kafka
 from events.consumer import run_consumer
@@ -19,22 +21,33 @@ log = structlog.get_logger()
 
 
 async def run_projector(settings: Settings) -> None:
-    """Project until cancelled; the pool and the consumer are closed on the way out."""
+    """Project until cancelled; when the broker goes away, wait and join the group again."""
     pool = await create_pool(settings.database_url, settings.projection, max_size=4)
-    consumer = None
     try:
         await migrate_pool(pool, settings.projection, MIGRATIONS)
-        topics = kafka.all_topics(settings)
-        await kafka.wait_for_topics(settings, topics)
-        consumer = kafka.consumer(settings, settings.projector_group, *topics)
+        failures = 0
+        while True:
+            try:
+                await _project(pool, settings)
+            except KafkaError as error:
+                failures += 1
+                log.warning("projector_lost_broker", error=repr(error), retry_in=min(5.0, 0.5 * failures))
+                await asyncio.sleep(min(5.0, 0.5 * failures))
+    finally:
+        await pool.close()
+
+
+async def _project(pool: asyncpg.Pool, settings: Settings) -> None:
+    topics = kafka.all_topics(settings)
+    await kafka.wait_for_topics(settings, topics)
+    consumer = kafka.consumer(settings, settings.projector_group, *topics)
+    try:
         await consumer.start()
         log.info("projector_started", group=settings.projector_group, topics=topics)
         await run_consumer(pool, consumer, settings.projector_group, project,
                            attempts=settings.projector_attempts, pause_lock=swap_lock(settings.projection))
     finally:
-        if consumer is not None:
-            await consumer.stop()
-        await pool.close()
+        await consumer.stop()
 
 
 async def _main() -> None:

@@ -34,7 +34,7 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[Top
 async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int], bar: tqdm) -> int:
     """Apply records until every partition reaches its end offset; returns how many were applied."""
     applied = 0
-    while any(await consumer.position(tp) < offset for tp, offset in end.items()):
+    while await _behind(consumer, end):
         batches = await consumer.getmany(*end, timeout_ms=500, max_records=1000)
         for tp, records in batches.items():
             for record in (r for r in records if r.offset < end[tp]):
@@ -43,6 +43,13 @@ async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int]
                 applied += outcome is Outcome.APPLIED
                 bar.update(1)
     return applied
+
+
+async def _behind(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
+    for tp, offset in end.items():
+        if await consumer.position(tp) < offset:
+            return True
+    return False
 
 
 async def _swap(conn: asyncpg.Connection, live: str, shadow: str) -> None:

@@ -1,0 +1,50 @@
+"""Deny by default: every endpoint of every service, called with each role, lets in only the roles it should."""
+
+from uuid import uuid4
+
+from assets.main import create_app as assets_app
+from training.main import create_app as training_app
+
+ROLES = ("staff", "technician", "manager", "auditor", "reporting")
+
+# The policy, from DESIGN.md section 7; a route missing here fails the test.
+ALLOWED = {
+    ("tickets", "POST", "/tickets"): {"staff"},
+    ("tickets", "GET", "/tickets"): {"staff", "technician", "manager"},
+    ("tickets", "GET", "/tickets/{ticket_id}"): {"staff", "technician", "manager", "auditor"},
+    ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
+}
+QUERY = {"entity_id": "anything", "from": "2026-01-01", "to": "2026-01-02"}
+
+
+def business_routes(service: str, app) -> list[tuple[str, str, str]]:
+    """Every documented operation; the operational routes are left out of the OpenAPI document."""
+    return [(service, method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops]
+
+
+async def call(client, method: str, path: str, headers: dict):
+    url = path.replace("{ticket_id}", str(uuid4()))
+    return await client.request(method, url, params=QUERY, json={} if method == "POST" else None, headers=headers)
+
+
+async def test_every_endpoint_lets_in_exactly_the_roles_the_policy_names(suite, tokens):
+    clients = {"tickets": suite.tickets, "metrics": suite.metrics}
+    apps = {"tickets": suite.tickets_app, "metrics": suite.metrics_app}
+    routes = [r for service, app in apps.items() for r in business_routes(service, app)]
+    assert set(routes) == set(ALLOWED), "every route must be in the policy, and every policy entry a route"
+    for service, method, path in routes:
+        client = clients[service]
+        assert (await call(client, method, path, {})).status_code == 401, (method, path)
+        for role in ROLES:
+            status = (await call(client, method, path, tokens.headers(role))).status_code
+            allowed = role in ALLOWED[(service, method, path)]
+            assert (status not in (401, 403)) if allowed else (status == 403), (role, method, path, status)
+
+
+def test_services_without_business_routes_yet_expose_only_operational_ones(settings_for):
+    from assets.settings import Settings as AssetsSettings
+    from training.settings import Settings as TrainingSettings
+
+    assert business_routes("assets", assets_app(settings_for(AssetsSettings))) == []
+    assert business_routes("training", training_app(settings_for(TrainingSettings))) == []
