@@ -24,10 +24,10 @@ def context() -> Context:
 
 def envelope_json() -> dict:
     """The stored envelope of one event, as the plain-INSERT ceiling writes it."""
-    return wrap(ticket_opened(), stream_id=str(uuid4()), stream_version=1, ctx=context()).model_dump(mode="json")
+    return wrap(ticket_opened(), stream_id=str(uuid4()), stream_version=1, ctx=context()).document()
 
 
-def envelopes_sample() -> list[list]:
-    """store.append's column arrays for one event, built once."""
-    # The private helpers are the point: these are exactly the arrays append sends.
-    return store._columns(store.envelopes_for(str(uuid4()), 0, [ticket_opened()], context()))
+def append_sample() -> tuple[str, list]:
+    """store.append's statement and arguments for one event, built once."""
+    # The private helper is the point: this is exactly what append sends.
+    return store._insert(store.envelopes_for(str(uuid4()), 0, [ticket_opened()], context()))

@@ -9,6 +9,7 @@ from typing import TypeVar
 import httpx
 from fastapi import FastAPI
 
+from events import tasks
 from events.tokens import mint
 
 T = TypeVar("T")
@@ -55,5 +56,4 @@ async def running(coroutine) -> AsyncIterator[asyncio.Task]:
     try:
         yield task
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await tasks.stop(task)

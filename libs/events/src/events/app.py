@@ -10,6 +10,7 @@ import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Request
 
+from events import tasks
 from events.auth import TokenVerifier
 from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.http import CorrelationMiddleware, add_operational_routes, install_problem_handlers
@@ -43,8 +44,7 @@ def service_app(
         try:
             yield
         finally:
-            relay.cancel()
-            await asyncio.gather(relay, return_exceptions=True)
+            await tasks.stop(relay)
             await app.state.pool.close()
 
     app = FastAPI(lifespan=lifespan, **fastapi_args)
@@ -62,7 +62,7 @@ async def _relay(pool: asyncpg.Pool, settings: ServiceSettings, status: RelaySta
         await run_relay(pool, settings, status)
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool
 
 

@@ -5,7 +5,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from events.settings import ServiceSettings
@@ -38,8 +40,13 @@ class TokenVerifier:
         self.issuer = settings.auth_issuer
         self.audience = settings.auth_audience
         self.algorithms = settings.auth_algorithms
-        self.key = settings.auth_key
+        self.key = _parsed(settings.auth_key)
         self.jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
+
+    @property
+    def may_block(self) -> bool:
+        """A JWKS lookup can go over the network, so it must stay off the event loop."""
+        return self.jwks is not None
 
     def _key_for(self, token: str):
         return self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.key
@@ -56,6 +63,13 @@ class TokenVerifier:
         return _principal(claims)
 
 
+def _parsed(key: str):
+    """A PEM public key parsed once (parsing it per request costs more than checking the signature)."""
+    if key.lstrip().startswith("-----BEGIN"):
+        return serialization.load_pem_public_key(key.encode())
+    return key
+
+
 def _principal(claims: dict) -> Principal:
     tenant, roles = claims.get("tenant"), claims.get("roles")
     if not isinstance(tenant, str) or not tenant or not isinstance(roles, list):
@@ -70,13 +84,17 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="helpdesk"'})
 
 
-def authenticated(
+async def authenticated(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    # Dependencies are async so FastAPI does not hop to a worker thread for each of them.
     if credentials is None:
         raise _unauthorized("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return request.app.state.token_verifier.verify(credentials.credentials)
+        if verifier.may_block:
+            return await run_in_threadpool(verifier.verify, credentials.credentials)
+        return verifier.verify(credentials.credentials)
     except jwt.PyJWTError as error:
         raise _unauthorized(f"invalid token: {error}") from None
 
@@ -84,7 +102,7 @@ def authenticated(
 def requires(*roles: Role):
     """A dependency that lets through only callers holding one of `roles`."""
 
-    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.has_any(roles):
             raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
         return principal

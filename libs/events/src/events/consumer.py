@@ -42,7 +42,7 @@ async def apply_once(conn: asyncpg.Connection, group: str, envelope: Envelope, h
 async def _attempt(
     pool: asyncpg.Pool, group: str, record: ConsumerRecord, handle: Handler, pause_lock: str | None
 ) -> Outcome:
-    envelope = Envelope.model_validate_json(record.value)
+    envelope = Envelope.from_json(record.value)
     with structlog.contextvars.bound_contextvars(correlation_id=envelope.correlationid, event_id=str(envelope.id)):
         async with pool.acquire() as conn, conn.transaction():
             if pause_lock:

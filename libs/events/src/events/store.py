@@ -9,12 +9,13 @@ from events.base import Event
 from events.envelope import Context, Envelope, wrap
 
 # One statement however many events: atomic without an explicit transaction, one round trip.
-_APPEND = """
-INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, tenant,
-                    occurred_at, recorded_at, envelope)
+# Most commands append one event, and plain VALUES costs less than unnest of one-element arrays.
+_COLUMNS = """INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, tenant,
+                    occurred_at, recorded_at, envelope)"""
+_APPEND_ONE = _COLUMNS + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+_APPEND_MANY = _COLUMNS + """
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[],
-                     $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
-"""
+                     $7::timestamptz[], $8::timestamptz[], $9::jsonb[])"""
 
 _LOAD = "SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version"
 
@@ -41,13 +42,15 @@ def envelopes_for(stream_id: str, expected_version: int, events: Sequence[Event]
     ]
 
 
-def _columns(envelopes: Sequence[Envelope]) -> list[list]:
-    rows = [
-        (e.id, e.subject, e.streamversion, e.type, e.schemaversion, e.tenant, e.time, e.recordedtime,
-         e.model_dump(mode="json"))
-        for e in envelopes
-    ]
-    return [list(column) for column in zip(*rows, strict=True)]
+def _row(e: Envelope) -> tuple:
+    return (e.id, e.subject, e.streamversion, e.type, e.schemaversion, e.tenant, e.time, e.recordedtime,
+            e.document())
+
+
+def _insert(envelopes: Sequence[Envelope]) -> tuple[str, list]:
+    if len(envelopes) == 1:
+        return _APPEND_ONE, list(_row(envelopes[0]))
+    return _APPEND_MANY, [list(column) for column in zip(*map(_row, envelopes), strict=True)]
 
 
 async def append(
@@ -58,7 +61,8 @@ async def append(
     if not envelopes:
         return envelopes
     try:
-        await conn.execute(_APPEND, *_columns(envelopes))
+        statement, args = _insert(envelopes)
+        await conn.execute(statement, *args)
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "events_stream_version_unique":
             raise ConcurrencyError(stream_id, expected_version) from None
@@ -69,5 +73,5 @@ async def append(
 async def load(conn: asyncpg.Connection, stream_id: str) -> list[Recorded]:
     """The stream's events in order, upcast to their current schema versions."""
     rows = await conn.fetch(_LOAD, stream_id)
-    envelopes = [Envelope.model_validate(row["envelope"]) for row in rows]
+    envelopes = [Envelope.from_document(row["envelope"]) for row in rows]
     return [Recorded(envelope, envelope.event()) for envelope in envelopes]

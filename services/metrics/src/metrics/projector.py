@@ -10,7 +10,7 @@ import asyncpg
 import structlog
 from aiokafka.errors import KafkaError
 
-from events import kafka
+from events import kafka, tasks
 from events.consumer import run_consumer
 from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
@@ -54,13 +54,13 @@ async def _main() -> None:
     settings = Settings()
     configure_logging("metrics.projector", settings.log_level, as_json=settings.log_json)
     task = asyncio.create_task(run_projector(settings))
+    stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, task.cancel)
-    try:
-        await task
-    except asyncio.CancelledError:
-        log.info("projector_stopped")
+        loop.add_signal_handler(signum, stopping.set)
+    await asyncio.wait({task, asyncio.create_task(stopping.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    await tasks.stop(task)
+    log.info("projector_stopped")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from events.auth import Principal, Role, requires
 from events.contracts.tickets import Level, Priority
 from events.http import context_for
 from events.idempotency import MAX_KEY_LENGTH, Outcome, fingerprint, run_once
+from events.ids import uuid7
 from tickets import service
 from tickets.domain import OpenTicket, Status, Ticket
 
@@ -89,7 +90,7 @@ async def open_ticket(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     ctx = context_for(request, principal)
-    command = OpenTicket(ticket_id=uuid4(), requester_id=principal.user_id, **body.model_dump())
+    command = OpenTicket(ticket_id=uuid7(), requester_id=principal.user_id, **body.model_dump())
 
     async def run(conn) -> Outcome:
         ticket, envelopes = await service.open_ticket(conn, command, ctx)
