@@ -1,5 +1,6 @@
 """Deny by default: every endpoint of every service, called with each role, lets in only the roles it should."""
 
+import re
 from uuid import uuid4
 
 from assets.main import create_app as assets_app
@@ -7,11 +8,34 @@ from training.main import create_app as training_app
 
 ROLES = ("staff", "technician", "manager", "auditor", "reporting")
 
+AGENTS = {"technician", "manager"}
+PARTICIPANTS = {"staff", *AGENTS}
+DESK = {*AGENTS, "auditor"}
+TICKET_ACTIONS = {
+    "acknowledge": AGENTS, "assign": AGENTS, "comments": PARTICIPANTS, "request-information": AGENTS,
+    "provide-information": PARTICIPANTS, "escalate": AGENTS, "priority": AGENTS, "resolve": AGENTS,
+    "confirm": PARTICIPANTS, "reopen": PARTICIPANTS, "cancel": PARTICIPANTS, "satisfaction": PARTICIPANTS,
+}
+WORK_ORDER_ACTIONS = ("schedule", "start", "time", "parts", "complete", "cancel", "repairs")
+
 # The policy, from DESIGN.md section 7; a route missing here fails the test.
 ALLOWED = {
-    ("tickets", "POST", "/tickets"): {"staff"},
-    ("tickets", "GET", "/tickets"): {"staff", "technician", "manager"},
-    ("tickets", "GET", "/tickets/{ticket_id}"): {"staff", "technician", "manager", "auditor"},
+    ("tickets", "POST", "/tickets"): PARTICIPANTS,
+    ("tickets", "GET", "/tickets"): PARTICIPANTS,
+    ("tickets", "GET", "/tickets/{ticket_id}"): {"staff", *DESK},
+    **{("tickets", "POST", f"/tickets/{{ticket_id}}/{action}"): roles for action, roles in TICKET_ACTIONS.items()},
+    ("tickets", "GET", "/queue"): DESK,
+    ("tickets", "GET", "/desk-policy"): {"staff", *DESK},
+    ("tickets", "PUT", "/desk-policy"): {"manager"},
+    ("tickets", "POST", "/sla/what-if"): {"manager"},
+    ("tickets", "POST", "/work-orders"): AGENTS,
+    ("tickets", "GET", "/work-orders"): DESK,
+    ("tickets", "GET", "/work-orders/{work_order_id}"): DESK,
+    **{("tickets", "POST", f"/work-orders/{{work_order_id}}/{action}"): AGENTS for action in WORK_ORDER_ACTIONS},
+    ("tickets", "POST", "/preventive-schedules"): {"manager"},
+    ("tickets", "GET", "/preventive-schedules"): DESK,
+    ("tickets", "GET", "/preventive-schedules/{schedule_id}"): DESK,
+    ("tickets", "POST", "/preventive-schedules/{schedule_id}/retire"): {"manager"},
     ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
 }
@@ -24,8 +48,9 @@ def business_routes(service: str, app) -> list[tuple[str, str, str]]:
 
 
 async def call(client, method: str, path: str, headers: dict):
-    url = path.replace("{ticket_id}", str(uuid4()))
-    return await client.request(method, url, params=QUERY, json={} if method == "POST" else None, headers=headers)
+    url = re.sub(r"\{[a-z_]+\}", str(uuid4()), path)
+    body = {} if method in ("POST", "PUT") else None
+    return await client.request(method, url, params=QUERY, json=body, headers=headers)
 
 
 async def test_every_endpoint_lets_in_exactly_the_roles_the_policy_names(suite, tokens):

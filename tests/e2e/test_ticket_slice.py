@@ -13,7 +13,7 @@ async def test_a_ticket_opened_over_rest_reaches_the_audit_history_and_the_daily
     assert response.status_code == 201, response.text
     ticket = response.json()
     assert response.headers["Location"] == f"/tickets/{ticket['id']}"
-    assert (ticket["status"], ticket["priority"], ticket["requester_id"]) == ("open", "P3", "alice")
+    assert (ticket["status"], ticket["priority"], ticket["requester_id"]) == ("new", "P3", "alice")
 
     async def audit():
         found = await suite.metrics.get("/audit", params={"entity_id": ticket["id"]}, headers=auditor)

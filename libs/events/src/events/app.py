@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from importlib.resources.abc import Traversable
 from typing import Annotated
 
@@ -21,15 +21,20 @@ from events.settings import ServiceSettings
 log = structlog.get_logger()
 
 
+Background = Callable[[asyncpg.Pool], Awaitable[None]]
+
+
 def service_app(
     settings: ServiceSettings,
     migrations: Traversable,
     also_reads: dict[str, dict[str, Traversable]] | None = None,
+    background: Sequence[Background] = (),
     **fastapi_args,
 ) -> FastAPI:
     """A FastAPI app that owns an event store in its schema and relays it to `<service>.events`.
 
-    `also_reads` names further schemas the app reads (with their migrations), after its own.
+    `also_reads` names further schemas the app reads (with their migrations), after its own;
+    `background` are loops (schedulers) that run beside the relay for the app's lifetime.
     """
     configure_logging(settings.service, settings.log_level, as_json=settings.log_json)
     schemas = {settings.schema: {"events.store": STORE_MIGRATIONS, settings.service: migrations}, **(also_reads or {})}
@@ -39,12 +44,14 @@ def service_app(
         app.state.pool = await create_pool(settings.database_url, *schemas, max_size=settings.db_pool_size)
         for schema, sources in schemas.items():
             await migrate_pool(app.state.pool, schema, sources)
-        relay = asyncio.create_task(_relay(app.state.pool, settings, app.state.relay_status))
+        running = [asyncio.create_task(_relay(app.state.pool, settings, app.state.relay_status))]
+        running += [asyncio.create_task(loop(app.state.pool)) for loop in background]
         log.info("service_started", schema=settings.schema)
         try:
             yield
         finally:
-            await tasks.stop(relay)
+            for task in running:
+                await tasks.stop(task)
             await app.state.pool.close()
 
     app = FastAPI(lifespan=lifespan, **fastapi_args)

@@ -3,16 +3,18 @@
 import re
 import time
 from http import HTTPStatus
+from typing import Annotated
 from uuid import uuid4
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.auth import Principal
+from events.commands import PreconditionFailed
 from events.envelope import Context
 from events.idempotency import IdempotencyKeyReused
 from events.logging import CORRELATION_HEADER
@@ -65,7 +67,25 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     add_problem_handler(app, ConcurrencyError, 409)
+    add_problem_handler(app, PreconditionFailed, 412)
     add_problem_handler(app, IdempotencyKeyReused, 422)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None) -> int | None:
+    """The stream version the caller last saw, from `If-Match: "7"`; absent means no precondition."""
+    if if_match is None:
+        return None
+    value = if_match.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise HTTPException(400, 'If-Match: expected an ETag such as "7", as returned by a GET')
+    return int(value)
+
+
+IfMatch = Annotated[int | None, Depends(_if_match)]
 
 
 def correlation_id(request: Request) -> str:

@@ -1,6 +1,7 @@
 """The schema registry: golden JSON Schema files per event version, and the AsyncAPI document built from them.
 
-`python -m events.schemas write` records the current versions (never touching an existing file);
+`python -m events.schemas write` records new versions, and optional fields added to the current one
+(an incompatible change is refused: it needs a new version and an upcaster);
 `python -m events.schemas check` fails when a class no longer matches its golden file.
 """
 
@@ -38,6 +39,17 @@ def dump(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
+def compatible(golden: dict, current: dict) -> bool:
+    """Only optional fields were added: readers of the golden version read the current one unchanged."""
+    old, new = golden.get("properties", {}), current.get("properties", {})
+    old_defs, new_defs = golden.get("$defs", {}), current.get("$defs", {})
+    return (
+        set(golden.get("required", [])) == set(current.get("required", []))
+        and all(new.get(name) == spec for name, spec in old.items())
+        and all(new_defs.get(name) == spec for name, spec in old_defs.items())
+    )
+
+
 def problems() -> list[str]:
     """Every way the golden files and the classes disagree; empty when the registry is sound."""
     found = []
@@ -47,11 +59,17 @@ def problems() -> list[str]:
                 found.append(f"{event_type} v{version}: no golden schema file")
         current = golden_path(event_type, cls.schema_version)
         if current.exists() and current.read_text() != dump(schema_of(cls)):
-            found.append(f"{event_type} v{cls.schema_version}: class differs from its golden schema; "
-                         "bump schema_version with an upcaster, or add an optional field with a default")
+            found.append(_difference(event_type, cls, json.loads(current.read_text())))
     if ASYNCAPI_PATH.exists() and ASYNCAPI_PATH.read_text() != dump(asyncapi()):
         found.append("asyncapi.json is out of date: run `make schemas`")
     return found
+
+
+def _difference(event_type: str, cls: type[Event], golden: dict) -> str:
+    if compatible(golden, schema_of(cls)):
+        return f"{event_type} v{cls.schema_version}: optional fields added; run `make schemas` to record them"
+    return (f"{event_type} v{cls.schema_version}: changed incompatibly with its golden schema; "
+            "bump schema_version and add an upcaster (a change of meaning is a new event type)")
 
 
 def asyncapi() -> dict:
@@ -86,10 +104,11 @@ def write() -> list[Path]:
     written = []
     for event_type, cls in published_events().items():
         path = golden_path(event_type, cls.schema_version)
-        if not path.exists():
+        if not path.exists() or compatible(json.loads(path.read_text()), schema_of(cls)):
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump(schema_of(cls)))
-            written.append(path)
+            if not path.exists() or path.read_text() != dump(schema_of(cls)):
+                path.write_text(dump(schema_of(cls)))
+                written.append(path)
     ASYNCAPI_PATH.write_text(dump(asyncapi()))
     return written
 

@@ -1,134 +1,226 @@
-"""The tickets REST API: request and response models, routes, and domain errors as problem documents."""
+"""The tickets REST API: open, work and follow tickets; each transition a POST that honours If-Match."""
 
-from datetime import datetime
-from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from events.app import Pool
 from events.auth import Principal, Role, requires
-from events.contracts.tickets import Level, Priority
-from events.http import context_for
+from events.contracts.tickets import Visibility
+from events.envelope import utcnow
+from events.http import IfMatch, context_for, etag
 from events.idempotency import MAX_KEY_LENGTH, Outcome, fingerprint, run_once
 from events.ids import uuid7
 from tickets import service
-from tickets.domain import OpenTicket, Status, Ticket
+from tickets.domain import commands as cmd
+from tickets.domain.errors import NotFound
+from tickets.domain.ticket import Ticket
+from tickets.models import (
+    AssignTicketRequest,
+    CancelTicketRequest,
+    ChangePriorityRequest,
+    CommentRequest,
+    EscalateTicketRequest,
+    OpenTicketRequest,
+    ProvideInformationRequest,
+    RecordSatisfactionRequest,
+    ReopenTicketRequest,
+    RequestInformationRequest,
+    ResolveTicketRequest,
+    TicketResponse,
+    TicketSummary,
+    ticket_response,
+)
 
 router = APIRouter(tags=["tickets"])
 
-MAX_DESCRIPTION = 20_000
-
-
-class Category(StrEnum):
-    HARDWARE = "hardware"
-    SOFTWARE = "software"
-    NETWORK = "network"
-    ACCOUNT_ACCESS = "account_access"
-    PASSWORD_RESET = "password_reset"
-    SECURITY = "security"
-    TRAINING_REQUEST = "training_request"
-    OTHER = "other"
-
-
-class OpenTicketRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    subject: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
-    category: Category
-    impact: Level
-    urgency: Level
-
-
-class TicketResponse(BaseModel):
-    id: UUID
-    status: Status
-    requester_id: str
-    subject: str
-    description: str
-    category: str
-    impact: Level
-    urgency: Level
-    priority: Priority
-    opened_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class TicketSummary(BaseModel):
-    id: UUID
-    subject: str
-    category: str
-    priority: Priority
-    status: Status
-    opened_at: datetime
-    updated_at: datetime
-    version: int
-
-
-def _response(ticket: Ticket, opened_at: datetime, updated_at: datetime, version: int) -> TicketResponse:
-    return TicketResponse(
-        id=ticket.ticket_id, status=ticket.status, requester_id=ticket.requester_id, subject=ticket.subject,
-        description=ticket.description, category=ticket.category, impact=ticket.impact, urgency=ticket.urgency,
-        priority=ticket.priority, opened_at=opened_at, updated_at=updated_at, version=version,
-    )
-
-
+AGENT_ROLES = (Role.TECHNICIAN, Role.MANAGER)
+Agent = Annotated[Principal, requires(*AGENT_ROLES)]
+Participant = Annotated[Principal, requires(Role.STAFF, *AGENT_ROLES)]
+Reader = Annotated[Principal, requires(Role.STAFF, Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=MAX_KEY_LENGTH)]
 
 
-@router.post("/tickets", status_code=201, response_model=TicketResponse)
-async def open_ticket(
-    body: OpenTicketRequest,
-    request: Request,
-    pool: Pool,
-    principal: Annotated[Principal, requires(Role.STAFF)],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def actor(principal: Principal) -> cmd.Actor:
+    return cmd.Actor(principal.user_id, is_agent=principal.has_any(AGENT_ROLES))
+
+
+def sees_everything(principal: Principal) -> bool:
+    return principal.has_any((*AGENT_ROLES, Role.AUDITOR))
+
+
+def guard_for(principal: Principal, ticket_id: UUID):
+    """Staff reach only their own tickets: anyone else's does not exist for them."""
+
+    def guard(state: Ticket) -> None:
+        if not sees_everything(principal) and state.requester_id != principal.user_id:
+            raise NotFound(f"no ticket {ticket_id}")
+
+    return guard
+
+
+async def render(conn, ticket_id: UUID, principal: Principal, state: Ticket, version: int) -> dict[str, Any]:
+    policy, _ = await service.load_policy(conn, principal.tenant)
+    envelopes = await service.history(conn, ticket_id, principal.tenant)
+    agent = principal.has_any((*AGENT_ROLES, Role.AUDITOR))
+    return ticket_response(state, version, envelopes, policy, utcnow(), show_internal=agent).model_dump(mode="json")
+
+
+async def transition(pool, request: Request, principal: Principal, ticket_id: UUID, command, if_match) -> JSONResponse:
     ctx = context_for(request, principal)
-    command = OpenTicket(ticket_id=uuid7(), requester_id=principal.user_id, **body.model_dump())
+    async with pool.acquire() as conn, conn.transaction():
+        decided = await service.execute(conn, ticket_id, command, ctx, if_match=if_match,
+                                        guard=guard_for(principal, ticket_id))
+        body = await render(conn, ticket_id, principal, decided.state, decided.version)
+    return JSONResponse(body, headers={"ETag": etag(decided.version)})
+
+
+@router.post("/tickets", status_code=201, response_model=TicketResponse)
+async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, principal: Participant,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Staff open tickets for themselves; technicians and managers may open one for a caller (`requester_id`)."""
+    ctx, by = context_for(request, principal), actor(principal)
+    requester = body.requester_id if by.is_agent and body.requester_id else principal.user_id
+    command = cmd.OpenTicket(
+        ticket_id=uuid7(), requester_id=requester, subject=body.subject, description=body.description,
+        category=body.category, impact=body.impact, urgency=body.urgency, channel=body.channel,
+        device_id=body.device_id, linked_ticket_ids=tuple(body.linked_ticket_ids), by=by, at=ctx.recorded_at,
+    )
 
     async def run(conn) -> Outcome:
-        ticket, envelopes = await service.open_ticket(conn, command, ctx)
-        last = envelopes[-1]
-        body = _response(ticket, last.time, last.time, last.streamversion).model_dump(mode="json")
-        return Outcome(201, body, {"Location": f"/tickets/{command.ticket_id}", "ETag": f'"{last.streamversion}"'})
+        await _check_category(conn, principal.tenant, body.category)
+        decided = await service.execute(conn, command.ticket_id, command, ctx)
+        rendered = await render(conn, command.ticket_id, principal, decided.state, decided.version)
+        headers = {"Location": f"/tickets/{command.ticket_id}", "ETag": etag(decided.version)}
+        return Outcome(201, rendered, headers)
 
     request_hash = fingerprint("POST", "/tickets", body.model_dump(mode="json"))
     outcome = await run_once(pool, principal.tenant, idempotency_key, request_hash, run)
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
 
 
+async def _check_category(conn, tenant: str, category: str) -> None:
+    policy, _ = await service.load_policy(conn, tenant)
+    if category not in policy.all_categories:
+        raise UnknownCategory(f"category: {category!r} is not one of {', '.join(policy.all_categories)}")
+
+
+class UnknownCategory(ValueError):
+    """Answered as 422: the body named a category the tenant does not have."""
+
+
 @router.get("/tickets/{ticket_id}", response_model=TicketResponse)
-async def get_ticket(
-    ticket_id: UUID,
-    pool: Pool,
-    principal: Annotated[Principal, requires(Role.STAFF, Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)],
-) -> JSONResponse:
+async def get_ticket(ticket_id: UUID, pool: Pool, principal: Reader) -> JSONResponse:
     async with pool.acquire() as conn:
-        ticket, envelopes = await service.load_ticket(conn, ticket_id, principal.tenant)
-    if not envelopes or not _may_see(principal, ticket):
-        raise HTTPException(404, f"no ticket {ticket_id}")
-    body = _response(ticket, envelopes[0].time, envelopes[-1].time, envelopes[-1].streamversion)
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{envelopes[-1].streamversion}"'})
-
-
-def _may_see(principal: Principal, ticket: Ticket) -> bool:
-    """Staff see their own tickets; everyone else with a reading role sees the tenant's."""
-    return principal.has_any((Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)) or ticket.requester_id == principal.user_id
+        state, version = await service.load_ticket(conn, ticket_id, principal.tenant)
+        if version == 0:
+            raise NotFound(f"no ticket {ticket_id}")
+        guard_for(principal, ticket_id)(state)
+        body = await render(conn, ticket_id, principal, state, version)
+    return JSONResponse(body, headers={"ETag": etag(version)})
 
 
 @router.get("/tickets", response_model=list[TicketSummary])
 async def my_tickets(
-    pool: Pool,
-    principal: Annotated[Principal, requires(Role.STAFF, Role.TECHNICIAN, Role.MANAGER)],
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    pool: Pool, principal: Participant,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[TicketSummary]:
+    """The caller's own tickets, newest first."""
     async with pool.acquire() as conn:
-        rows = await service.tickets_of(conn, principal.tenant, principal.user_id, limit, offset)
+        rows = await conn.fetch(
+            "SELECT ticket_id AS id, subject, category, priority, status, assignee_id, group_name AS group,"
+            " response_due_at, resolution_due_at, sla_state, opened_at, updated_at, version FROM ticket_list"
+            " WHERE tenant = $1 AND requester_id = $2 ORDER BY opened_at DESC, ticket_id LIMIT $3 OFFSET $4",
+            principal.tenant, principal.user_id, limit, offset,
+        )
     return [TicketSummary(**row) for row in rows]
+
+
+def _post(path: str):
+    return router.post(f"/tickets/{{ticket_id}}/{path}", response_model=TicketResponse, name=path)
+
+
+@_post("acknowledge")
+async def acknowledge(ticket_id: UUID, request: Request, pool: Pool, principal: Agent, if_match: IfMatch):
+    return await transition(pool, request, principal, ticket_id, cmd.AcknowledgeTicket(actor(principal), utcnow()),
+                            if_match)
+
+
+@_post("assign")
+async def assign(ticket_id: UUID, body: AssignTicketRequest, request: Request, pool: Pool, principal: Agent,
+                 if_match: IfMatch):
+    command = cmd.AssignTicket(body.assignee_id, body.group, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("comments")
+async def comment(ticket_id: UUID, body: CommentRequest, request: Request, pool: Pool, principal: Participant,
+                  if_match: IfMatch):
+    command = cmd.CommentOnTicket(uuid7(), body.body, body.visibility or Visibility.PUBLIC, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("request-information")
+async def request_information(ticket_id: UUID, body: RequestInformationRequest, request: Request, pool: Pool,
+                              principal: Agent, if_match: IfMatch):
+    command = cmd.RequestInformation(body.question, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("provide-information")
+async def provide_information(ticket_id: UUID, body: ProvideInformationRequest, request: Request, pool: Pool,
+                              principal: Participant, if_match: IfMatch):
+    command = cmd.ProvideInformation(body.answer, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("escalate")
+async def escalate(ticket_id: UUID, body: EscalateTicketRequest, request: Request, pool: Pool, principal: Agent,
+                   if_match: IfMatch):
+    command = cmd.EscalateTicket(body.group, body.level, body.reason, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("priority")
+async def change_priority(ticket_id: UUID, body: ChangePriorityRequest, request: Request, pool: Pool,
+                          principal: Agent, if_match: IfMatch):
+    command = cmd.ChangePriority(body.priority, body.reason, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("resolve")
+async def resolve(ticket_id: UUID, body: ResolveTicketRequest, request: Request, pool: Pool, principal: Agent,
+                  if_match: IfMatch):
+    command = cmd.ResolveTicket(body.resolution_code, body.note, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("confirm")
+async def confirm(ticket_id: UUID, request: Request, pool: Pool, principal: Participant, if_match: IfMatch):
+    command = cmd.ConfirmResolution(actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("reopen")
+async def reopen(ticket_id: UUID, body: ReopenTicketRequest, request: Request, pool: Pool, principal: Participant,
+                 if_match: IfMatch):
+    async with pool.acquire() as conn:
+        policy, _ = await service.load_policy(conn, principal.tenant)
+    command = cmd.ReopenTicket(body.reason, policy.reopen_window_days, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("cancel")
+async def cancel(ticket_id: UUID, body: CancelTicketRequest, request: Request, pool: Pool, principal: Participant,
+                 if_match: IfMatch):
+    command = cmd.CancelTicket(body.reason, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)
+
+
+@_post("satisfaction")
+async def record_satisfaction(ticket_id: UUID, body: RecordSatisfactionRequest, request: Request, pool: Pool,
+                              principal: Participant, if_match: IfMatch):
+    command = cmd.RecordSatisfaction(body.score, body.comment, actor(principal), utcnow())
+    return await transition(pool, request, principal, ticket_id, command, if_match)

@@ -1,43 +1,84 @@
-"""Ticket commands and queries: load the stream, decide, append and update the inline list in one transaction."""
+"""Ticket commands and queries: load the stream, decide, append and refresh the queue row in one transaction."""
 
+from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
 from events import store
+from events.commands import Decided, handle, load_state
+from events.contracts.tickets import DeskPolicyChanged
 from events.envelope import Context, Envelope
-from tickets.domain import NO_TICKET, OpenTicket, Ticket, decide, fold
+from tickets.domain import ticket_clocks
+from tickets.domain.commands import Command
+from tickets.domain.policy import DEFAULT_POLICY, DeskPolicy, policy_from
+from tickets.domain.ticket import NO_TICKET, Ticket, decide, evolve
+
+Guard = Callable[[Ticket], None]
 
 
-async def open_ticket(
-    conn: asyncpg.Connection, command: OpenTicket, ctx: Context
-) -> tuple[Ticket, list[Envelope]]:
-    """Call inside a transaction: the event and the list row commit together."""
-    events = decide(NO_TICKET, command)
-    envelopes = await store.append(conn, str(command.ticket_id), 0, events, ctx)
-    ticket = fold(events)
-    await _list_ticket(conn, envelopes[-1], ticket)
-    return ticket, envelopes
+def policy_stream(tenant: str) -> str:
+    return f"desk-policy:{tenant}"
 
 
-async def _list_ticket(conn: asyncpg.Connection, last: Envelope, ticket: Ticket) -> None:
+async def load_policy(conn: asyncpg.Connection, tenant: str) -> tuple[DeskPolicy, int]:
+    """The tenant's policy (the defaults until a manager sets one) and its stream version."""
+    recorded = await store.load(conn, policy_stream(tenant))
+    changes = [r for r in recorded if isinstance(r.event, DeskPolicyChanged) and r.envelope.tenant == tenant]
+    policy = policy_from(changes[-1].event) if changes else DEFAULT_POLICY
+    return policy, len(recorded)
+
+
+async def execute(
+    conn: asyncpg.Connection, ticket_id: UUID, command: Command, ctx: Context, *,
+    if_match: int | None = None, guard: Guard | None = None,
+) -> Decided[Ticket]:
+    """Call inside a transaction: the events and the queue row commit together."""
+
+    def decide_guarded(state: Ticket) -> list:
+        if guard:
+            guard(state)
+        return decide(state, command)
+
+    decided = await handle(conn, str(ticket_id), ctx, evolve=evolve, initial=NO_TICKET, decide=decide_guarded,
+                           if_match=if_match)
+    policy, _ = await load_policy(conn, ctx.tenant)
+    await refresh_queue_row(conn, ctx.tenant, decided.state, decided.version, policy, ctx.recorded_at)
+    return decided
+
+
+async def load_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> tuple[Ticket, int]:
+    return await load_state(conn, str(ticket_id), tenant, evolve, NO_TICKET)
+
+
+async def history(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> list[Envelope]:
+    return [r.envelope for r in await store.load(conn, str(ticket_id)) if r.envelope.tenant == tenant]
+
+
+_UPSERT = """
+INSERT INTO ticket_list (ticket_id, tenant, requester_id, subject, description, category, priority, status,
+    assignee_id, group_name, level, opened_at, updated_at, version, response_due_at, resolution_due_at,
+    sla_state, next_sla_check_at, auto_close_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+ON CONFLICT (ticket_id) DO UPDATE SET
+    priority = $7, status = $8, assignee_id = $9, group_name = $10, level = $11, updated_at = $13, version = $14,
+    response_due_at = $15, resolution_due_at = $16, sla_state = $17, next_sla_check_at = $18, auto_close_at = $19
+"""
+
+
+async def refresh_queue_row(
+    conn: asyncpg.Connection, tenant: str, t: Ticket, version: int, policy: DeskPolicy, now: datetime
+) -> None:
+    views = ticket_clocks.clocks(t, policy, now)
+    due = {clock: view.due_at for clock, view in views.items()}
+    worst = max((view.state for view in views.values()), key=_SEVERITY.index, default="running")
     await conn.execute(
-        "INSERT INTO ticket_list (ticket_id, tenant, requester_id, subject, category, priority, status,"
-        " opened_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
-        ticket.ticket_id, last.tenant, ticket.requester_id, ticket.subject, ticket.category,
-        ticket.priority, ticket.status, last.time, last.streamversion,
+        _UPSERT, t.ticket_id, tenant, t.requester_id, t.subject, t.description, t.category, t.priority, t.status,
+        t.assignee_id, t.group, t.level, t.opened_at or now, now, version, due.get("response"),
+        due.get("resolution"), worst, ticket_clocks.next_check_at(t, policy, now),
+        ticket_clocks.auto_close_at(t, policy),
     )
 
 
-async def load_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> tuple[Ticket, list[Envelope]]:
-    """The ticket as its events tell it; another tenant's ticket does not exist for this caller."""
-    recorded = [r for r in await store.load(conn, str(ticket_id)) if r.envelope.tenant == tenant]
-    return fold([r.event for r in recorded]), [r.envelope for r in recorded]
-
-
-async def tickets_of(conn: asyncpg.Connection, tenant: str, requester_id: str, limit: int, offset: int) -> list:
-    return await conn.fetch(
-        "SELECT ticket_id AS id, subject, category, priority, status, opened_at, updated_at, version FROM ticket_list"
-        " WHERE tenant = $1 AND requester_id = $2 ORDER BY opened_at DESC, ticket_id LIMIT $3 OFFSET $4",
-        tenant, requester_id, limit, offset,
-    )
+_SEVERITY = ["met", "running", "paused", "breached"]

@@ -1,10 +1,16 @@
-"""Events the tickets service publishes on `tickets.events`."""
+"""Events the tickets service publishes on `tickets.events`: the ticket lifecycle and its SLA marks."""
 
+from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from events.base import Event
+
+Text = Annotated[str, Field(max_length=20_000)]
+Name = Annotated[str, Field(max_length=200)]
 
 
 class Level(StrEnum):
@@ -20,6 +26,48 @@ class Priority(StrEnum):
     P4 = "P4"
 
 
+class Channel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    EMAIL = "email"
+    WALK_IN = "walk_in"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"  # technicians only; the requester never sees it
+
+
+class ResolutionCode(StrEnum):
+    SOLVED = "solved"
+    WORKAROUND = "workaround"
+    HARDWARE_REPLACED = "hardware_replaced"
+    USER_GUIDANCE = "user_guidance"
+    DUPLICATE = "duplicate"
+    CANNOT_REPRODUCE = "cannot_reproduce"
+    NO_ACTION_NEEDED = "no_action_needed"
+
+
+class Closure(StrEnum):
+    CONFIRMED = "confirmed"  # the requester (or a technician for them) accepted the resolution
+    AUTOMATIC = "automatic"  # nobody objected within the tenant's window
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class SlaClock(StrEnum):
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
 class TicketOpened(Event):
     event_type: ClassVar[str] = "tickets.ticket_opened"
 
@@ -31,3 +79,157 @@ class TicketOpened(Event):
     impact: Level
     urgency: Level
     priority: Priority
+    channel: Channel = Channel.WEB
+    device_id: Name | None = None
+    linked_ticket_ids: list[UUID] = []
+    opened_by: str | None = None  # a technician opening it on the requester's behalf
+    opened_at: datetime | None = None  # absent only in streams recorded before SLA clocks existed
+
+
+class TicketAcknowledged(Event):
+    event_type: ClassVar[str] = "tickets.ticket_acknowledged"
+
+    at: datetime
+    technician_id: str
+
+
+class TicketAssigned(Event):
+    event_type: ClassVar[str] = "tickets.ticket_assigned"
+
+    at: datetime
+    assignee_id: str | None
+    group: Name | None
+
+
+class CommentAdded(Event):
+    event_type: ClassVar[str] = "tickets.comment_added"
+
+    at: datetime
+    comment_id: UUID
+    author_id: str
+    body: Text
+    visibility: Visibility
+    by_agent: bool
+
+
+class InformationRequested(Event):
+    event_type: ClassVar[str] = "tickets.information_requested"
+
+    at: datetime
+    question: Text
+
+
+class InformationProvided(Event):
+    event_type: ClassVar[str] = "tickets.information_provided"
+
+    at: datetime
+    answer: Text
+
+
+class TicketEscalated(Event):
+    event_type: ClassVar[str] = "tickets.ticket_escalated"
+
+    at: datetime
+    group: Name | None
+    level: int
+    reason: Text
+
+
+class PriorityChanged(Event):
+    event_type: ClassVar[str] = "tickets.priority_changed"
+
+    at: datetime
+    previous: Priority
+    priority: Priority
+    reason: Text
+
+
+class TicketResolved(Event):
+    event_type: ClassVar[str] = "tickets.ticket_resolved"
+
+    at: datetime
+    resolution_code: ResolutionCode
+    note: Text
+    technician_id: str
+
+
+class TicketClosed(Event):
+    event_type: ClassVar[str] = "tickets.ticket_closed"
+
+    at: datetime
+    closure: Closure
+
+
+class TicketReopened(Event):
+    event_type: ClassVar[str] = "tickets.ticket_reopened"
+
+    at: datetime
+    reason: Text
+
+
+class TicketCancelled(Event):
+    event_type: ClassVar[str] = "tickets.ticket_cancelled"
+
+    at: datetime
+    reason: Text
+
+
+class SatisfactionRecorded(Event):
+    event_type: ClassVar[str] = "tickets.satisfaction_recorded"
+
+    at: datetime
+    score: Annotated[int, Field(ge=1, le=5)]
+    comment: Text = ""
+
+
+class SlaWarningReached(Event):
+    """75 % of a target's business time used; `time` on the envelope is the moment it was reached."""
+
+    event_type: ClassVar[str] = "tickets.sla_warning_reached"
+
+    clock: SlaClock
+    target_seconds: float
+    reached_at: datetime
+
+
+class SlaBreached(Event):
+    """A target's business time used up; `time` on the envelope is the moment it was breached."""
+
+    event_type: ClassVar[str] = "tickets.sla_breached"
+
+    clock: SlaClock
+    target_seconds: float
+    breached_at: datetime
+
+
+class CalendarDocument(BaseModel):
+    """A tenant's working calendar: local working hours per weekday, and holidays."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: Name
+    hours: dict[Weekday, list[tuple[str, str]]]
+    holidays: list[date] = []
+
+
+class SlaTarget(BaseModel):
+    """Business minutes to the first response and to the resolution."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    response_minutes: Annotated[int, Field(gt=0, le=525_600)]
+    resolution_minutes: Annotated[int, Field(gt=0, le=525_600)]
+
+
+class DeskPolicyChanged(Event):
+    """A manager set the tenant's desk policy; the whole policy, so the latest event is the policy."""
+
+    event_type: ClassVar[str] = "tickets.desk_policy_changed"
+
+    calendar: CalendarDocument
+    targets: dict[Priority, SlaTarget]
+    category_targets: dict[Name, dict[Priority, SlaTarget]] = {}
+    categories: list[Name] = []  # the tenant's own, beside the standard ones
+    auto_close_business_days: Annotated[int, Field(ge=1, le=60)]
+    reopen_window_days: Annotated[int, Field(ge=0, le=365)]
+    at: datetime

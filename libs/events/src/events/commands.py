@@ -1,0 +1,65 @@
+"""Running a decider against a stream: load and fold it, check the caller's expected version, append."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import asyncpg
+
+from events import store
+from events.base import Event
+from events.envelope import Context, Envelope
+
+State = TypeVar("State")
+
+
+class PreconditionFailed(Exception):
+    """The caller acted on a version of the stream that is no longer current (HTTP 412)."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int):
+        super().__init__(f"{stream_id} is at version {actual}, not {expected}: reload it and try again")
+
+
+@dataclass(frozen=True)
+class Decided(Generic[State]):
+    state: State
+    version: int
+    envelopes: list[Envelope]
+
+
+async def load_state(
+    conn: asyncpg.Connection, stream_id: str, tenant: str, evolve: Callable[[State, Event], State], initial: State
+) -> tuple[State, int]:
+    """The stream folded into state, and its version; another tenant's stream reads as empty."""
+    state, version = initial, 0
+    for recorded in await store.load(conn, stream_id):
+        if recorded.envelope.tenant != tenant:
+            return initial, 0
+        state, version = evolve(state, recorded.event), recorded.envelope.streamversion
+    return state, version
+
+
+async def handle(
+    conn: asyncpg.Connection,
+    stream_id: str,
+    ctx: Context,
+    *,
+    evolve: Callable[[State, Event], State],
+    initial: State,
+    decide: Callable[[State], list[Event]],
+    if_match: int | None = None,
+) -> Decided[State]:
+    """Load, decide, append at the loaded version (a concurrent writer makes it a ConcurrencyError)."""
+    state, version = await load_state(conn, stream_id, ctx.tenant, evolve, initial)
+    if if_match is not None and if_match != version:
+        raise PreconditionFailed(stream_id, if_match, version)
+    events = decide(state)
+    try:
+        envelopes = await store.append(conn, stream_id, version, events, ctx)
+    except store.ConcurrencyError:
+        if if_match is None:
+            raise
+        raise PreconditionFailed(stream_id, if_match, version + 1) from None
+    for event in events:
+        state = evolve(state, event)
+    return Decided(state, version + len(events), envelopes)

@@ -1,0 +1,185 @@
+"""The desk's own views and settings: the technicians' queue, the tenant's desk policy, and SLA what-ifs."""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, model_validator
+
+from events import store
+from events.app import Pool
+from events.auth import Principal, Role, requires
+from events.commands import PreconditionFailed
+from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Priority, SlaClock, SlaTarget
+from events.envelope import utcnow
+from events.http import IfMatch, context_for, etag
+from tickets import service
+from tickets.domain import ticket_clocks
+from tickets.domain.calendar import calendar_from_dict
+from tickets.domain.policy import DeskPolicy, policy_from
+from tickets.domain.ticket import Status
+from tickets.models import Body, Slug, TicketSummary
+
+router = APIRouter(tags=["desk"])
+
+Desk = Annotated[Principal, requires(Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)]
+Manager = Annotated[Principal, requires(Role.MANAGER)]
+Member = Annotated[Principal, requires(Role.STAFF, Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)]
+
+MAX_WHAT_IF_TICKETS = 5000
+OPEN_STATUSES = [Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING]
+
+_QUEUE = """
+SELECT ticket_id AS id, subject, category, priority, status, assignee_id, group_name AS group, response_due_at,
+       resolution_due_at, sla_state, opened_at, updated_at, version
+FROM ticket_list
+WHERE tenant = $1 AND status = ANY($2::text[])
+  AND ($3::text[] IS NULL OR priority = ANY($3::text[]))
+  AND ($4::text IS NULL OR group_name = $4)
+  AND ($5::text IS NULL OR assignee_id = $5 OR ($5 = 'unassigned' AND assignee_id IS NULL))
+  AND ($6::text IS NULL OR category = $6)
+  AND ($7::timestamptz IS NULL OR least(response_due_at, resolution_due_at) <= $7)
+  AND ($8::text IS NULL OR search @@ websearch_to_tsquery('simple', $8))
+ORDER BY least(response_due_at, resolution_due_at) NULLS LAST, priority, opened_at, ticket_id
+LIMIT $9 OFFSET $10
+"""
+
+
+@router.get("/queue", response_model=list[TicketSummary])
+async def queue(
+    pool: Pool,
+    principal: Desk,
+    status: Annotated[list[Status] | None, Query(max_length=8)] = None,
+    priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
+    group: Annotated[str | None, Query(max_length=200)] = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="a technician id, or 'unassigned'")] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    breaching_within_hours: Annotated[float | None, Query(ge=0, le=24 * 365)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="full-text search")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[TicketSummary]:
+    """Open tickets (or those of `status`), the most urgent SLA first."""
+    horizon = utcnow() + timedelta(hours=breaching_within_hours) if breaching_within_hours is not None else None
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            _QUEUE, principal.tenant, status or OPEN_STATUSES, priority, group, assignee, category, horizon, q,
+            limit, offset,
+        )
+    return [TicketSummary(**row) for row in rows]
+
+
+class DeskPolicyDocument(Body):
+    calendar: CalendarDocument
+    targets: dict[Priority, SlaTarget]
+    category_targets: dict[Slug, dict[Priority, SlaTarget]] = {}
+    categories: Annotated[list[Slug], Field(max_length=50)] = []
+    auto_close_business_days: Annotated[int, Field(ge=1, le=60)] = 3
+    reopen_window_days: Annotated[int, Field(ge=0, le=365)] = 10
+
+    @model_validator(mode="after")
+    def _complete_and_valid(self) -> "DeskPolicyDocument":
+        missing = [p for p in Priority if p not in self.targets]
+        if missing:
+            raise ValueError(f"targets: every priority needs a target; missing {', '.join(missing)}")
+        calendar_from_dict(self.calendar.model_dump(mode="json"))  # raises ValueError naming the bad field
+        return self
+
+
+def _document(policy: DeskPolicy) -> dict:
+    return DeskPolicyDocument(
+        calendar=policy.calendar_document, targets=policy.targets, category_targets=policy.category_targets,
+        categories=list(policy.categories), auto_close_business_days=policy.auto_close_business_days,
+        reopen_window_days=policy.reopen_window_days,
+    ).model_dump(mode="json")
+
+
+@router.get("/desk-policy", response_model=DeskPolicyDocument)
+async def get_desk_policy(pool: Pool, principal: Member) -> JSONResponse:
+    async with pool.acquire() as conn:
+        policy, version = await service.load_policy(conn, principal.tenant)
+    return JSONResponse(_document(policy), headers={"ETag": etag(version)})
+
+
+@router.put("/desk-policy", response_model=DeskPolicyDocument)
+async def set_desk_policy(
+    body: DeskPolicyDocument, request: Request, pool: Pool, principal: Manager, if_match: IfMatch
+) -> JSONResponse:
+    """Replace the policy; every open ticket's clocks are recomputed under it in the same transaction."""
+    ctx = context_for(request, principal)
+    event = DeskPolicyChanged(**body.model_dump(), at=ctx.recorded_at)
+    async with pool.acquire() as conn, conn.transaction():
+        _, version = await service.load_policy(conn, principal.tenant)
+        if if_match is not None and if_match != version:
+            raise PreconditionFailed(service.policy_stream(principal.tenant), if_match, version)
+        await store.append(conn, service.policy_stream(principal.tenant), version, [event], ctx)
+        await _recompute_open_tickets(conn, principal.tenant, policy_from(event), ctx.recorded_at)
+    return JSONResponse(_document(policy_from(event)), headers={"ETag": etag(version + 1)})
+
+
+async def _recompute_open_tickets(conn, tenant: str, policy: DeskPolicy, now: datetime) -> None:
+    rows = await conn.fetch("SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND status = ANY($2::text[])",
+                            tenant, [*OPEN_STATUSES, Status.RESOLVED])
+    for row in rows:
+        state, version = await service.load_ticket(conn, row["ticket_id"], tenant)
+        await service.refresh_queue_row(conn, tenant, state, version, policy, now)
+
+
+class WhatIfRequest(Body):
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    targets: dict[Priority, SlaTarget] | None = None
+    category_targets: dict[Slug, dict[Priority, SlaTarget]] | None = None
+    calendar: CalendarDocument | None = None
+
+
+class BreachCounts(BaseModel):
+    response: int
+    resolution: int
+
+
+class WhatIfResponse(BaseModel):
+    tickets: int
+    current: BreachCounts
+    proposed: BreachCounts
+
+
+@router.post("/sla/what-if", response_model=WhatIfResponse)
+async def what_if(body: WhatIfRequest, pool: Pool, principal: Manager) -> WhatIfResponse:
+    """Replay the tickets opened from `from` to `to` under a proposed policy: how many would have breached."""
+    if body.end < body.start:
+        raise HTTPException(422, "to: must not be before from")
+    now = utcnow()
+    async with pool.acquire() as conn:
+        current, _ = await service.load_policy(conn, principal.tenant)
+        ids = await _tickets_opened(conn, principal.tenant, body.start, body.end)
+        tickets = [(await service.load_ticket(conn, ticket_id, principal.tenant))[0] for ticket_id in ids]
+    return WhatIfResponse(tickets=len(tickets), current=_breaches(tickets, current, now),
+                          proposed=_breaches(tickets, _proposed(current, body), now))
+
+
+def _proposed(current: DeskPolicy, body: WhatIfRequest) -> DeskPolicy:
+    return replace(current, targets=body.targets or current.targets,
+                   category_targets=body.category_targets if body.category_targets is not None
+                   else current.category_targets, calendar_document=body.calendar or current.calendar_document)
+
+
+async def _tickets_opened(conn, tenant: str, start: date, end: date) -> list:
+    rows = await conn.fetch(
+        "SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND opened_at >= $2 AND opened_at < $3 LIMIT $4",
+        tenant, datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC),
+        MAX_WHAT_IF_TICKETS + 1,
+    )
+    if len(rows) > MAX_WHAT_IF_TICKETS:
+        raise HTTPException(422, f"from: the period holds more than {MAX_WHAT_IF_TICKETS} tickets; narrow it")
+    return [row["ticket_id"] for row in rows]
+
+
+def _breaches(tickets: list, policy: DeskPolicy, now: datetime) -> BreachCounts:
+    breached = {SlaClock.RESPONSE: 0, SlaClock.RESOLUTION: 0}
+    for state in tickets:
+        for clock, view in ticket_clocks.clocks(state, policy, now).items():
+            breached[clock] += view.state == "breached"
+    return BreachCounts(response=breached[SlaClock.RESPONSE], resolution=breached[SlaClock.RESOLUTION])

@@ -1,0 +1,69 @@
+"""A tenant's desk policy: its calendar, SLA targets per priority (and category), categories and windows."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Priority, SlaTarget
+from tickets.domain.calendar import BusinessCalendar, calendar_from_dict
+
+STANDARD_CATEGORIES = (
+    "hardware", "software", "network", "account_access", "password_reset", "security", "training_request", "other",
+)
+
+DEFAULT_CALENDAR = CalendarDocument(
+    timezone="America/Toronto",
+    hours={day: [("08:30", "16:30")] for day in ("mon", "tue", "wed", "thu", "fri")},
+)
+
+# Business minutes; a working day is 8 hours.
+DEFAULT_TARGETS = {
+    Priority.P1: SlaTarget(response_minutes=15, resolution_minutes=4 * 60),
+    Priority.P2: SlaTarget(response_minutes=60, resolution_minutes=8 * 60),
+    Priority.P3: SlaTarget(response_minutes=4 * 60, resolution_minutes=3 * 8 * 60),
+    Priority.P4: SlaTarget(response_minutes=8 * 60, resolution_minutes=5 * 8 * 60),
+}
+
+
+@dataclass(frozen=True)
+class DeskPolicy:
+    calendar_document: CalendarDocument = DEFAULT_CALENDAR
+    targets: dict[Priority, SlaTarget] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    category_targets: dict[str, dict[Priority, SlaTarget]] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()
+    auto_close_business_days: int = 3
+    reopen_window_days: int = 10
+    changed_at: datetime | None = None
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return _calendar(self.calendar_document)
+
+    @property
+    def all_categories(self) -> tuple[str, ...]:
+        return (*STANDARD_CATEGORIES, *(c for c in self.categories if c not in STANDARD_CATEGORIES))
+
+    def target(self, priority: Priority, category: str) -> SlaTarget:
+        """A category's own target for the priority wins over the priority's."""
+        return self.category_targets.get(category, {}).get(priority) or self.targets[priority]
+
+
+_calendars: dict[str, BusinessCalendar] = {}
+
+
+def _calendar(document: CalendarDocument) -> BusinessCalendar:
+    # Every request on a ticket needs the calendar; build each distinct one once.
+    key = document.model_dump_json()
+    if key not in _calendars:
+        _calendars[key] = calendar_from_dict(document.model_dump(mode="json"))
+    return _calendars[key]
+
+
+DEFAULT_POLICY = DeskPolicy()
+
+
+def policy_from(event: DeskPolicyChanged) -> DeskPolicy:
+    return DeskPolicy(
+        calendar_document=event.calendar, targets=dict(event.targets), category_targets=dict(event.category_targets),
+        categories=tuple(event.categories), auto_close_business_days=event.auto_close_business_days,
+        reopen_window_days=event.reopen_window_days, changed_at=event.at,
+    )

@@ -1,0 +1,338 @@
+"""The ticket decider: commands, state, and the pure functions decide(state, command) and evolve(state, event)."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from events.base import Event
+from events.contracts import tickets as ev
+from events.contracts.tickets import Level, Priority
+from tickets.domain import commands as cmd
+from tickets.domain.errors import NotFound, TicketsError
+
+
+class Status(StrEnum):
+    NONE = "none"
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    PENDING = "pending"  # waiting on the requester; SLA clocks pause
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING})
+FINISHED = frozenset({Status.CLOSED, Status.CANCELLED})
+
+# ITIL priority from impact and urgency, four levels.
+PRIORITY_MATRIX = {
+    (Level.HIGH, Level.HIGH): Priority.P1,
+    (Level.HIGH, Level.MEDIUM): Priority.P2,
+    (Level.MEDIUM, Level.HIGH): Priority.P2,
+    (Level.HIGH, Level.LOW): Priority.P3,
+    (Level.MEDIUM, Level.MEDIUM): Priority.P3,
+    (Level.LOW, Level.HIGH): Priority.P3,
+    (Level.MEDIUM, Level.LOW): Priority.P4,
+    (Level.LOW, Level.MEDIUM): Priority.P4,
+    (Level.LOW, Level.LOW): Priority.P4,
+}
+
+
+def priority_of(impact: Level, urgency: Level) -> Priority:
+    return PRIORITY_MATRIX[(impact, urgency)]
+
+
+class TicketAlreadyExists(TicketsError):
+    pass
+
+
+class TicketNotOpen(TicketsError):
+    pass
+
+
+class NotTheRequester(TicketsError):
+    pass
+
+
+class TransitionRefused(TicketsError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ticket:
+    status: Status = Status.NONE
+    ticket_id: UUID | None = None
+    requester_id: str = ""
+    subject: str = ""
+    description: str = ""
+    category: str = ""
+    impact: Level = Level.LOW
+    urgency: Level = Level.LOW
+    priority: Priority = Priority.P4
+    channel: ev.Channel = ev.Channel.WEB
+    device_id: str | None = None
+    linked_ticket_ids: tuple[UUID, ...] = ()
+    opened_at: datetime | None = None
+    assignee_id: str | None = None
+    group: str | None = None
+    level: int = 1
+    responded_at: datetime | None = None
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()  # pending spans; resolution clock excludes them
+    resolved_at: datetime | None = None
+    resolution_code: ev.ResolutionCode | None = None
+    unresolved_spans: tuple[tuple[datetime, datetime], ...] = ()  # resolved-then-reopened: not counted
+    closed_at: datetime | None = None
+    assignments: int = 0
+    escalations: int = 0
+    information_requests: int = 0
+    reopens: int = 0
+    satisfaction: int | None = None
+    sla_marks: frozenset[tuple[ev.SlaClock, str]] = field(default_factory=frozenset)  # (clock, "warning"|"breach")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def first_contact_resolution(self) -> bool:
+        """Resolved by whoever took it first: no reassignment, escalation, question, or reopening."""
+        return (self.resolved_at is not None and self.assignments <= 1 and self.escalations == 0
+                and self.information_requests == 0 and self.reopens == 0)
+
+
+NO_TICKET = Ticket()
+
+
+def decide(state: Ticket, command: cmd.Command) -> list[Event]:
+    if isinstance(command, cmd.OpenTicket):
+        return _open(state, command)
+    if state.status is Status.NONE:
+        raise NotFound("no such ticket")
+    return _DECIDERS[type(command)](state, command)
+
+
+def _open(state: Ticket, c: cmd.OpenTicket) -> list[Event]:
+    if state.status is not Status.NONE:
+        raise TicketAlreadyExists(f"ticket {c.ticket_id} already exists")
+    return [ev.TicketOpened(
+        ticket_id=c.ticket_id, requester_id=c.requester_id, subject=c.subject, description=c.description,
+        category=c.category, impact=c.impact, urgency=c.urgency, priority=priority_of(c.impact, c.urgency),
+        channel=c.channel, device_id=c.device_id, linked_ticket_ids=list(c.linked_ticket_ids),
+        opened_by=c.by.id if c.by.id != c.requester_id else None, opened_at=c.at,
+    )]
+
+
+def _must_be_open(state: Ticket, action: str) -> None:
+    if not state.is_open:
+        raise TicketNotOpen(f"a {state.status} ticket cannot be {action}")
+
+
+def _must_be_requester_or_agent(state: Ticket, by: cmd.Actor, action: str) -> None:
+    if not by.is_agent and by.id != state.requester_id:
+        raise NotTheRequester(f"only the requester, or a technician on their behalf, may {action}")
+
+
+def _acknowledge(state: Ticket, c: cmd.AcknowledgeTicket) -> list[Event]:
+    _must_be_open(state, "acknowledged")
+    if state.responded_at is not None:
+        raise TransitionRefused("the ticket was already acknowledged")
+    return [ev.TicketAcknowledged(technician_id=c.by.id, at=c.at)]
+
+
+def _assign(state: Ticket, c: cmd.AssignTicket) -> list[Event]:
+    _must_be_open(state, "assigned")
+    if c.assignee_id is None and c.group is None:
+        raise TransitionRefused("an assignment names a technician, a group, or both")
+    if (c.assignee_id, c.group) == (state.assignee_id, state.group):
+        raise TransitionRefused("the ticket is already assigned that way")
+    return [ev.TicketAssigned(assignee_id=c.assignee_id, group=c.group, at=c.at)]
+
+
+def _comment(state: Ticket, c: cmd.CommentOnTicket) -> list[Event]:
+    if state.status in FINISHED:
+        raise TicketNotOpen(f"a {state.status} ticket takes no comments; reopen it first")
+    _must_be_requester_or_agent(state, c.by, "comment")
+    if c.visibility is ev.Visibility.INTERNAL and not c.by.is_agent:
+        raise TransitionRefused("only technicians may write internal comments")
+    return [ev.CommentAdded(comment_id=c.comment_id, author_id=c.by.id, body=c.body, visibility=c.visibility,
+                            by_agent=c.by.is_agent, at=c.at)]
+
+
+def _request_information(state: Ticket, c: cmd.RequestInformation) -> list[Event]:
+    _must_be_open(state, "put on hold")
+    if state.status is Status.PENDING:
+        raise TransitionRefused("the ticket is already waiting on the requester")
+    return [ev.InformationRequested(question=c.question, at=c.at)]
+
+
+def _provide_information(state: Ticket, c: cmd.ProvideInformation) -> list[Event]:
+    if state.status is not Status.PENDING:
+        raise TransitionRefused("the ticket is not waiting on the requester")
+    _must_be_requester_or_agent(state, c.by, "answer")
+    return [ev.InformationProvided(answer=c.answer, at=c.at)]
+
+
+def _escalate(state: Ticket, c: cmd.EscalateTicket) -> list[Event]:
+    _must_be_open(state, "escalated")
+    if c.group is None and c.level is None:
+        raise TransitionRefused("an escalation names a group, a level, or both")
+    level = c.level if c.level is not None else state.level
+    if level < state.level or (level == state.level and c.group in (None, state.group)):
+        raise TransitionRefused(f"an escalation goes up from level {state.level} or to another group")
+    return [ev.TicketEscalated(group=c.group or state.group, level=level, reason=c.reason, at=c.at)]
+
+
+def _change_priority(state: Ticket, c: cmd.ChangePriority) -> list[Event]:
+    _must_be_open(state, "reprioritised")
+    if c.priority is state.priority:
+        raise TransitionRefused(f"the ticket is already {c.priority}")
+    return [ev.PriorityChanged(previous=state.priority, priority=c.priority, reason=c.reason, at=c.at)]
+
+
+def _resolve(state: Ticket, c: cmd.ResolveTicket) -> list[Event]:
+    _must_be_open(state, "resolved")
+    return [ev.TicketResolved(resolution_code=c.resolution_code, note=c.note, technician_id=c.by.id, at=c.at)]
+
+
+def _confirm(state: Ticket, c: cmd.ConfirmResolution) -> list[Event]:
+    if state.status is not Status.RESOLVED:
+        raise TransitionRefused(f"only a resolved ticket can be confirmed; this one is {state.status}")
+    _must_be_requester_or_agent(state, c.by, "confirm the resolution")
+    return [ev.TicketClosed(closure=ev.Closure.CONFIRMED, at=c.at)]
+
+
+def _auto_close(state: Ticket, c: cmd.CloseResolvedTicket) -> list[Event]:
+    if state.status is not Status.RESOLVED:
+        raise TransitionRefused(f"only a resolved ticket closes by itself; this one is {state.status}")
+    return [ev.TicketClosed(closure=ev.Closure.AUTOMATIC, at=c.at)]
+
+
+def _reopen(state: Ticket, c: cmd.ReopenTicket) -> list[Event]:
+    if state.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TransitionRefused(f"only a resolved or closed ticket can be reopened; this one is {state.status}")
+    _must_be_requester_or_agent(state, c.by, "reopen")
+    if c.at - state.resolved_at > timedelta(days=c.window_days):
+        raise TransitionRefused(f"the {c.window_days}-day window to reopen after resolution has passed")
+    return [ev.TicketReopened(reason=c.reason, at=c.at)]
+
+
+def _cancel(state: Ticket, c: cmd.CancelTicket) -> list[Event]:
+    _must_be_open(state, "cancelled")
+    _must_be_requester_or_agent(state, c.by, "cancel")
+    return [ev.TicketCancelled(reason=c.reason, at=c.at)]
+
+
+def _rate(state: Ticket, c: cmd.RecordSatisfaction) -> list[Event]:
+    if state.resolved_at is None or state.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TransitionRefused("satisfaction is recorded after the ticket is resolved")
+    if c.by.id != state.requester_id:
+        raise NotTheRequester("only the requester rates their satisfaction")
+    if state.satisfaction is not None:
+        raise TransitionRefused("satisfaction was already recorded for this ticket")
+    return [ev.SatisfactionRecorded(score=c.score, comment=c.comment, at=c.at)]
+
+
+_DECIDERS = {
+    cmd.AcknowledgeTicket: _acknowledge,
+    cmd.AssignTicket: _assign,
+    cmd.CommentOnTicket: _comment,
+    cmd.RequestInformation: _request_information,
+    cmd.ProvideInformation: _provide_information,
+    cmd.EscalateTicket: _escalate,
+    cmd.ChangePriority: _change_priority,
+    cmd.ResolveTicket: _resolve,
+    cmd.ConfirmResolution: _confirm,
+    cmd.CloseResolvedTicket: _auto_close,
+    cmd.ReopenTicket: _reopen,
+    cmd.CancelTicket: _cancel,
+    cmd.RecordSatisfaction: _rate,
+}
+
+
+def evolve(state: Ticket, event: Event) -> Ticket:
+    handler = _EVOLVERS.get(type(event))
+    return handler(state, event) if handler else state
+
+
+def _opened(s: Ticket, e: ev.TicketOpened) -> Ticket:
+    return replace(
+        s, status=Status.NEW, ticket_id=e.ticket_id, requester_id=e.requester_id, subject=e.subject,
+        description=e.description, category=e.category, impact=e.impact, urgency=e.urgency, priority=e.priority,
+        channel=e.channel, device_id=e.device_id, linked_ticket_ids=tuple(e.linked_ticket_ids), opened_at=e.opened_at,
+    )
+
+
+def _responded(s: Ticket, at: datetime) -> datetime | None:
+    return s.responded_at or at
+
+
+def _assigned(s: Ticket, e: ev.TicketAssigned) -> Ticket:
+    status = Status.ASSIGNED if s.status is Status.NEW else s.status
+    return replace(s, status=status, assignee_id=e.assignee_id, group=e.group, assignments=s.assignments + 1)
+
+
+def _commented(s: Ticket, e: ev.CommentAdded) -> Ticket:
+    if e.by_agent and e.visibility is ev.Visibility.PUBLIC:
+        return replace(s, responded_at=_responded(s, e.at))
+    return s
+
+
+def _paused(s: Ticket, e: ev.InformationRequested) -> Ticket:
+    return replace(s, status=Status.PENDING, pauses=(*s.pauses, (e.at, None)),
+                   information_requests=s.information_requests + 1, responded_at=_responded(s, e.at))
+
+
+def _resumed(s: Ticket, e: ev.InformationProvided) -> Ticket:
+    start, _ = s.pauses[-1]
+    return replace(s, status=Status.IN_PROGRESS, pauses=(*s.pauses[:-1], (start, e.at)))
+
+
+def _escalated(s: Ticket, e: ev.TicketEscalated) -> Ticket:
+    assignee = s.assignee_id if e.group == s.group else None  # a new group picks its own technician
+    return replace(s, group=e.group, level=e.level, assignee_id=assignee, escalations=s.escalations + 1)
+
+
+def _resolved(s: Ticket, e: ev.TicketResolved) -> Ticket:
+    pauses = s.pauses if not s.pauses or s.pauses[-1][1] else (*s.pauses[:-1], (s.pauses[-1][0], e.at))
+    return replace(s, status=Status.RESOLVED, resolved_at=e.at, resolution_code=e.resolution_code, pauses=pauses,
+                   responded_at=_responded(s, e.at))
+
+
+def _reopened(s: Ticket, e: ev.TicketReopened) -> Ticket:
+    return replace(s, status=Status.IN_PROGRESS, unresolved_spans=(*s.unresolved_spans, (s.resolved_at, e.at)),
+                   resolved_at=None, closed_at=None, reopens=s.reopens + 1)
+
+
+def _sla_marked(kind: str):
+    def mark(s: Ticket, e: ev.SlaWarningReached | ev.SlaBreached) -> Ticket:
+        return replace(s, sla_marks=s.sla_marks | {(e.clock, kind)})
+
+    return mark
+
+
+_EVOLVERS = {
+    ev.TicketOpened: _opened,
+    ev.TicketAcknowledged: lambda s, e: replace(
+        s, status=Status.IN_PROGRESS, responded_at=_responded(s, e.at), assignee_id=s.assignee_id or e.technician_id),
+    ev.TicketAssigned: _assigned,
+    ev.CommentAdded: _commented,
+    ev.InformationRequested: _paused,
+    ev.InformationProvided: _resumed,
+    ev.TicketEscalated: _escalated,
+    ev.PriorityChanged: lambda s, e: replace(s, priority=e.priority),
+    ev.TicketResolved: _resolved,
+    ev.TicketClosed: lambda s, e: replace(s, status=Status.CLOSED, closed_at=e.at),
+    ev.TicketReopened: _reopened,
+    ev.TicketCancelled: lambda s, e: replace(s, status=Status.CANCELLED, closed_at=e.at),
+    ev.SatisfactionRecorded: lambda s, e: replace(s, satisfaction=e.score),
+    ev.SlaWarningReached: _sla_marked("warning"),
+    ev.SlaBreached: _sla_marked("breach"),
+}
+
+
+def fold(events: list[Event], state: Ticket = NO_TICKET) -> Ticket:
+    for event in events:
+        state = evolve(state, event)
+    return state

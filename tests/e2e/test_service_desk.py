@@ -1,0 +1,167 @@
+"""The service desk over HTTP: the ticket lifecycle, optimistic concurrency, the queue, policy and what-if."""
+
+import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from events.contracts.tickets import Level, ResolutionCode
+from events.envelope import Context
+from events.ids import uuid7
+from support.builders import ticket_request
+from tickets import service
+from tickets.domain import commands as cmd
+
+ALICE, TECH = cmd.Actor("alice", False), cmd.Actor("tina", True)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=ZoneInfo("America/Toronto")).astimezone(UTC)
+
+
+async def open_ticket(suite, tokens, sub="alice", **fields) -> dict:
+    response = await suite.tickets.post("/tickets", json=ticket_request(**fields), headers=tokens.headers("staff",
+                                                                                                          sub=sub))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(suite, headers, ticket_id, action, body=None, version=None):
+    if version is not None:
+        headers = {**headers, "If-Match": f'"{version}"'}
+    return await suite.tickets.post(f"/tickets/{ticket_id}/{action}", json=body or {}, headers=headers)
+
+
+async def test_a_ticket_goes_from_opened_to_closed_with_every_step_in_its_history(suite, tokens):
+    alice, tina = tokens.headers("staff", sub="alice"), tokens.headers("technician", sub="tina")
+    ticket = await open_ticket(suite, tokens, impact="high", urgency="high")
+    steps = [
+        (tina, "acknowledge", None), (tina, "assign", {"assignee_id": "tina", "group": "desk"}),
+        (tina, "comments", {"body": "Likely the RADIUS cert", "visibility": "internal"}),
+        (tina, "request-information", {"question": "Since when?"}), (alice, "provide-information", {"answer": "9am"}),
+        (tina, "resolve", {"resolution_code": "solved", "note": "Renewed the certificate"}),
+        (alice, "confirm", None), (alice, "satisfaction", {"score": 5, "comment": "Fast"}),
+    ]
+    for headers, action, body in steps:
+        response = await act(suite, headers, ticket["id"], action, body)
+        assert response.status_code == 200, (action, response.text)
+    final = response.json()
+    assert (final["status"], final["priority"], final["satisfaction"], final["version"]) == ("closed", "P1", 5, 9)
+    assert response.headers["ETag"] == '"9"'
+    assert final["clocks"]["response"]["state"] == "met"
+    seen_by_alice = (await suite.tickets.get(f"/tickets/{ticket['id']}", headers=alice)).json()["history"]
+    seen_by_tina = (await suite.tickets.get(f"/tickets/{ticket['id']}", headers=tina)).json()["history"]
+    assert len(seen_by_tina) == 9 and len(seen_by_alice) == 8  # the internal comment is the desk's only
+
+
+async def test_two_technicians_assigning_at_once_one_wins_and_the_other_gets_412(suite, tokens):
+    ticket = await open_ticket(suite, tokens)
+    tina, tom = tokens.headers("technician", sub="tina"), tokens.headers("technician", sub="tom")
+    answers = await asyncio.gather(
+        act(suite, tina, ticket["id"], "assign", {"assignee_id": "tina"}, version=1),
+        act(suite, tom, ticket["id"], "assign", {"assignee_id": "tom"}, version=1),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    stale = await act(suite, tom, ticket["id"], "assign", {"assignee_id": "tom"}, version=1)
+    assert stale.status_code == 412 and "reload" in stale.json()["detail"]
+
+
+async def test_a_refused_transition_is_a_409_naming_the_rule_and_records_nothing(suite, tokens):
+    tina = tokens.headers("technician", sub="tina")
+    ticket = await open_ticket(suite, tokens)
+    await act(suite, tina, ticket["id"], "cancel", {"reason": "Duplicate of another"})
+    refused = await act(suite, tina, ticket["id"], "assign", {"assignee_id": "tina"})
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert (problem["rule"], problem["detail"]) == ("TicketNotOpen", "a cancelled ticket cannot be assigned")
+    assert (await suite.tickets.get(f"/tickets/{ticket['id']}", headers=tina)).json()["version"] == 2
+
+
+async def test_staff_act_only_on_their_own_tickets_and_other_tenants_not_at_all(suite, tokens):
+    ticket = await open_ticket(suite, tokens, sub="alice")
+    bob = tokens.headers("staff", sub="bob")
+    assert (await act(suite, bob, ticket["id"], "cancel", {"reason": "not mine"})).status_code == 404
+    stranger = tokens.headers("technician", sub="tina", tenant="another-city")
+    assert (await act(suite, stranger, ticket["id"], "acknowledge")).status_code == 404
+    assert (await suite.tickets.get(f"/tickets/{ticket['id']}", headers=stranger)).status_code == 404
+    unknown = await act(suite, tokens.headers("technician"), "0191b5c8-0000-7000-8000-000000000000", "acknowledge")
+    assert unknown.status_code == 404
+
+
+async def test_a_technician_opens_a_ticket_on_a_callers_behalf(suite, tokens):
+    body = ticket_request(requester_id="carol", channel="phone")
+    response = await suite.tickets.post("/tickets", json=body, headers=tokens.headers("technician", sub="tina"))
+    assert response.status_code == 201
+    assert (response.json()["requester_id"], response.json()["channel"]) == ("carol", "phone")
+    mine = await suite.tickets.get("/tickets", headers=tokens.headers("staff", sub="carol"))
+    assert [t["id"] for t in mine.json()] == [response.json()["id"]]
+
+
+async def test_the_queue_filters_and_puts_the_most_urgent_sla_first(suite, tokens):
+    tina = tokens.headers("technician", sub="tina")
+    low = await open_ticket(suite, tokens, subject="Mouse squeaks", impact="low", urgency="low")
+    urgent = await open_ticket(suite, tokens, subject="Council chamber projector", impact="high", urgency="high",
+                               category="hardware")
+    vpn = await open_ticket(suite, tokens, subject="VPN refuses token", category="network")
+    await act(suite, tina, vpn["id"], "assign", {"assignee_id": "tina"})
+
+    async def ids(**params):
+        response = await suite.tickets.get("/queue", params=params, headers=tina)
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()]
+
+    assert await ids() == [urgent["id"], vpn["id"], low["id"]]
+    assert await ids(priority=["P1", "P4"]) == [urgent["id"], low["id"]]
+    assert await ids(assignee="tina") == [vpn["id"]]
+    assert await ids(assignee="unassigned") == [urgent["id"], low["id"]]
+    assert await ids(category="network") == [vpn["id"]]
+    assert await ids(q="projector") == [urgent["id"]]
+    assert await ids(status="assigned") == [vpn["id"]]
+    # P1's first response is due 15 business minutes after opening; P3 and P4 are due hours later.
+    due = datetime.fromisoformat(urgent["clocks"]["response"]["due_at"])
+    hours = (due - datetime.now(UTC)).total_seconds() / 3600 + 0.05
+    assert await ids(breaching_within_hours=hours) == [urgent["id"]]
+    assert (await suite.tickets.get("/queue", params={"limit": 0}, headers=tina)).status_code == 422
+
+
+async def test_a_manager_sets_the_desk_policy_and_bad_policies_are_refused_by_field(suite, tokens):
+    manager = tokens.headers("manager")
+    policy = (await suite.tickets.get("/desk-policy", headers=manager)).json()
+    policy["categories"] = ["radio_systems"]
+    policy["targets"]["P4"] = {"response_minutes": 600, "resolution_minutes": 6000}
+    saved = await suite.tickets.put("/desk-policy", json=policy, headers={**manager, "If-Match": '"0"'})
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["ETag"] == '"1"'
+    await open_ticket(suite, tokens, category="radio_systems")
+    broken = {**policy, "calendar": {**policy["calendar"], "timezone": "Mars/Olympus"}}
+    refused = await suite.tickets.put("/desk-policy", json=broken, headers=manager)
+    assert refused.status_code == 422 and "timezone" in refused.text
+    incomplete = {**policy, "targets": {"P1": policy["targets"]["P1"]}}
+    assert "missing P2" in (await suite.tickets.put("/desk-policy", json=incomplete, headers=manager)).text
+    technician = tokens.headers("technician")
+    assert (await suite.tickets.put("/desk-policy", json=policy, headers=technician)).status_code == 403
+
+
+async def test_an_unknown_category_is_refused_by_name(suite, tokens):
+    response = await suite.tickets.post("/tickets", json=ticket_request(category="plumbing"),
+                                        headers=tokens.headers("staff"))
+    assert response.status_code == 422 and "plumbing" in response.json()["detail"]
+
+
+async def test_what_if_replays_a_period_under_a_proposed_policy(suite, tokens):
+    # Recorded last March: a P2 acknowledged after 80 business minutes and resolved after 3 business hours.
+    pool, tenant = suite.tickets_app.state.pool, tokens.tenant
+    ticket_id = uuid7()
+    for command in (
+        cmd.OpenTicket(ticket_id, "alice", "Scanner", "Jams", "hardware", Level.MEDIUM, Level.HIGH, ALICE,
+                       local(6, 15)),
+        cmd.AcknowledgeTicket(TECH, local(6, 16, 20)),
+        cmd.ResolveTicket(ResolutionCode.SOLVED, "Roller replaced", TECH, local(9, 10)),
+    ):
+        async with pool.acquire() as conn, conn.transaction():
+            await service.execute(conn, ticket_id, command, Context(tenant, command.by.id, "c", recorded_at=command.at))
+    proposed = {p: {"response_minutes": 120, "resolution_minutes": 120} for p in ("P1", "P2", "P3", "P4")}
+    body = {"from": "2026-03-01", "to": "2026-03-31", "targets": proposed}
+    response = await suite.tickets.post("/sla/what-if", json=body, headers=tokens.headers("manager"))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"tickets": 1, "current": {"response": 1, "resolution": 0},
+                               "proposed": {"response": 0, "resolution": 1}}

@@ -1,0 +1,106 @@
+"""A ticket's SLA clocks under a desk policy, checked against figures worked out by hand."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from events.contracts import tickets as ev
+from events.contracts.tickets import CalendarDocument, Level, Priority, ResolutionCode, SlaClock
+from tickets.domain import commands as cmd
+from tickets.domain import ticket_clocks
+from tickets.domain.policy import DEFAULT_TARGETS, DeskPolicy
+from tickets.domain.ticket import NO_TICKET, decide, fold
+
+TORONTO = ZoneInfo("America/Toronto")
+ALICE, TECH = cmd.Actor("alice", False), cmd.Actor("tina", True)
+
+# Mon-Fri 08:30-16:30 in Toronto, Tuesday 10 March 2026 a holiday. Clocks change on Sunday 8 March.
+POLICY = DeskPolicy(calendar_document=CalendarDocument(
+    timezone="America/Toronto", hours={d: [("08:30", "16:30")] for d in ("mon", "tue", "wed", "thu", "fri")},
+    holidays=["2026-03-10"]))
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=TORONTO).astimezone(UTC)
+
+
+def ticket_after(*commands):
+    state = NO_TICKET
+    for command in commands:
+        state = fold(decide(state, command), state)
+    return state
+
+
+# A P2 ticket (response 60, resolution 480 business minutes) opened Friday 6 March at 15:00,
+# acknowledged at 15:30, waiting on the requester Monday 09:00-11:30.
+OPENED = cmd.OpenTicket(uuid4(), "alice", "Payroll app down", "Error 500", "software", Level.MEDIUM, Level.HIGH,
+                        ALICE, local(6, 15))
+ACKNOWLEDGED = cmd.AcknowledgeTicket(TECH, local(6, 15, 30))
+ASKED = cmd.RequestInformation("Which browser?", TECH, local(9, 9))
+ANSWERED = cmd.ProvideInformation("Edge", ALICE, local(9, 11, 30))
+
+
+def test_the_response_clock_is_met_by_the_acknowledgement_half_an_hour_in():
+    ticket = ticket_after(OPENED, ACKNOWLEDGED)
+    response = ticket_clocks.clocks(ticket, POLICY, local(9, 12))[SlaClock.RESPONSE]
+    assert (response.state, response.elapsed_seconds, response.target_seconds) == ("met", 30 * 60, 60 * 60)
+
+
+def test_the_resolution_clock_skips_the_weekend_the_pause_and_the_holiday():
+    ticket = ticket_after(OPENED, ACKNOWLEDGED, ASKED, ANSWERED)
+    resolution = ticket_clocks.clocks(ticket, POLICY, local(9, 12))[SlaClock.RESOLUTION]
+    # Friday 15:00-16:30 is 1.5 h; Monday 08:30-09:00 is 0.5 h; paused 09:00-11:30 (2.5 h); 11:30-12:00 is 0.5 h.
+    assert (resolution.state, resolution.elapsed_seconds, resolution.paused_seconds) == ("running", 2.5 * 3600,
+                                                                                         2.5 * 3600)
+    # 5.5 h left: Monday 12:00-16:30 gives 4.5 h, Tuesday is a holiday, Wednesday 08:30 + 1 h = 09:30.
+    assert resolution.due_at == local(11, 9, 30)
+    # 75 % is 6 h: 3.5 h more from Monday 12:00 is 15:30.
+    assert resolution.warning_at == local(9, 15, 30)
+
+
+def test_while_pending_the_resolution_clock_is_paused_and_has_no_due_time():
+    ticket = ticket_after(OPENED, ACKNOWLEDGED, ASKED)
+    resolution = ticket_clocks.clocks(ticket, POLICY, local(9, 10))[SlaClock.RESOLUTION]
+    assert (resolution.state, resolution.elapsed_seconds, resolution.due_at) == ("paused", 2 * 3600, None)
+
+
+def test_the_marks_due_are_stamped_with_the_moment_each_was_reached():
+    ticket = ticket_after(OPENED, ASKED, ANSWERED)
+    marks = ticket_clocks.due_marks(ticket, POLICY, local(11, 10))
+    found = [(type(m).__name__, m.clock, ticket_clocks.mark_time(m)) for m in marks]
+    # Response: 45 and 60 business minutes after Friday 15:00. Asking at Monday 09:00 came too late.
+    assert found == [
+        ("SlaWarningReached", SlaClock.RESPONSE, local(6, 15, 45)),
+        ("SlaBreached", SlaClock.RESPONSE, local(6, 16)),
+        ("SlaWarningReached", SlaClock.RESOLUTION, local(9, 15, 30)),
+        ("SlaBreached", SlaClock.RESOLUTION, local(11, 9, 30)),
+    ]
+
+
+def test_a_mark_already_recorded_is_not_due_again():
+    ticket = ticket_after(OPENED, ACKNOWLEDGED)
+    marks = ticket_clocks.due_marks(ticket, POLICY, local(13, 12))
+    ticket = fold(marks, ticket)
+    assert ticket_clocks.due_marks(ticket, POLICY, local(13, 12)) == []
+
+
+def test_a_ticket_resolved_within_target_is_met_and_due_nothing():
+    ticket = ticket_after(OPENED, ACKNOWLEDGED, cmd.ResolveTicket(ResolutionCode.SOLVED, "Restarted", TECH,
+                                                                   local(6, 16)))
+    views = ticket_clocks.clocks(ticket, POLICY, local(20, 12))
+    assert {clock: view.state for clock, view in views.items()} == {"response": "met", "resolution": "met"}
+    assert ticket_clocks.due_marks(ticket, POLICY, local(20, 12)) == []
+
+
+def test_a_category_target_overrides_the_priority_target():
+    policy = DeskPolicy(calendar_document=POLICY.calendar_document, targets=DEFAULT_TARGETS,
+                        category_targets={"software": {Priority.P2: ev.SlaTarget(response_minutes=10,
+                                                                                 resolution_minutes=60)}})
+    ticket = ticket_after(OPENED)
+    assert ticket_clocks.clocks(ticket, policy, local(6, 15))[SlaClock.RESOLUTION].target_seconds == 3600
+
+
+def test_a_resolved_ticket_closes_by_itself_three_business_days_later_at_the_same_time():
+    ticket = ticket_after(OPENED, cmd.ResolveTicket(ResolutionCode.SOLVED, "Done", TECH, local(6, 16)))
+    # Monday 9, (Tuesday 10 is a holiday), Wednesday 11, Thursday 12.
+    assert ticket_clocks.auto_close_at(ticket, POLICY) == local(12, 16)
