@@ -89,3 +89,14 @@ def test_no_published_event_has_a_secret_like_field():
     for event_type, cls in registered_events().items():
         leaks = [name for name in cls.model_fields if SECRET_LIKE.search(name)]
         assert not leaks, f"{event_type} has secret-like fields {leaks}"
+
+
+def test_an_added_optional_field_is_compatible_and_a_new_required_or_changed_field_is_not():
+    golden = {"properties": {"a": {"type": "string"}}, "required": ["a"]}
+    optional = {"properties": {"a": {"type": "string"}, "b": {"type": "integer", "default": 0}}, "required": ["a"]}
+    required = {**optional, "required": ["a", "b"]}
+    retyped = {"properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    assert schemas.compatible(golden, optional)
+    assert not schemas.compatible(golden, required)
+    assert not schemas.compatible(golden, retyped)
+    assert not schemas.compatible(golden, {"properties": {}, "required": []})
