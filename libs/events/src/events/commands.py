@@ -24,18 +24,35 @@ class PreconditionFailed(Exception):
 class Decided(Generic[State]):
     state: State
     version: int
-    envelopes: list[Envelope]
+    envelopes: list[Envelope]  # what this command appended
+    history: list[Envelope]  # the whole stream after it, for callers that show it
+
+
+async def _fold(
+    conn: asyncpg.Connection, stream_id: str, tenant: str, evolve: Callable[[State, Event], State], initial: State
+) -> tuple[State, int, list[Envelope]]:
+    recorded = await store.load(conn, stream_id)
+    if any(r.envelope.tenant != tenant for r in recorded):
+        return initial, 0, []  # another tenant's stream reads as empty
+    state = initial
+    for r in recorded:
+        state = evolve(state, r.event)
+    return state, len(recorded), [r.envelope for r in recorded]
+
+
+async def read(
+    conn: asyncpg.Connection, stream_id: str, tenant: str, evolve: Callable[[State, Event], State], initial: State
+) -> Decided[State]:
+    """The stream as a caller shows it: state, version and history, nothing appended."""
+    state, version, history = await _fold(conn, stream_id, tenant, evolve, initial)
+    return Decided(state, version, [], history)
 
 
 async def load_state(
     conn: asyncpg.Connection, stream_id: str, tenant: str, evolve: Callable[[State, Event], State], initial: State
 ) -> tuple[State, int]:
     """The stream folded into state, and its version; another tenant's stream reads as empty."""
-    state, version = initial, 0
-    for recorded in await store.load(conn, stream_id):
-        if recorded.envelope.tenant != tenant:
-            return initial, 0
-        state, version = evolve(state, recorded.event), recorded.envelope.streamversion
+    state, version, _ = await _fold(conn, stream_id, tenant, evolve, initial)
     return state, version
 
 
@@ -50,7 +67,7 @@ async def handle(
     if_match: int | None = None,
 ) -> Decided[State]:
     """Load, decide, append at the loaded version (a concurrent writer makes it a ConcurrencyError)."""
-    state, version = await load_state(conn, stream_id, ctx.tenant, evolve, initial)
+    state, version, history = await _fold(conn, stream_id, ctx.tenant, evolve, initial)
     if if_match is not None and if_match != version:
         raise PreconditionFailed(stream_id, if_match, version)
     events = decide(state)
@@ -62,4 +79,4 @@ async def handle(
         raise PreconditionFailed(stream_id, if_match, version + 1) from None
     for event in events:
         state = evolve(state, event)
-    return Decided(state, version + len(events), envelopes)
+    return Decided(state, version + len(events), envelopes, history + envelopes)

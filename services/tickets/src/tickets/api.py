@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from events.app import Pool
 from events.auth import Principal, Role, requires
+from events.commands import Decided
 from events.contracts.tickets import Visibility
 from events.envelope import utcnow
 from events.http import IfMatch, context_for, etag
@@ -16,6 +17,7 @@ from events.ids import uuid7
 from tickets import service
 from tickets.domain import commands as cmd
 from tickets.domain.errors import NotFound
+from tickets.domain.policy import DeskPolicy
 from tickets.domain.ticket import Ticket
 from tickets.models import (
     AssignTicketRequest,
@@ -61,20 +63,18 @@ def guard_for(principal: Principal, ticket_id: UUID):
     return guard
 
 
-async def render(conn, ticket_id: UUID, principal: Principal, state: Ticket, version: int) -> dict[str, Any]:
-    policy, _ = await service.load_policy(conn, principal.tenant)
-    envelopes = await service.history(conn, ticket_id, principal.tenant)
-    agent = principal.has_any((*AGENT_ROLES, Role.AUDITOR))
-    return ticket_response(state, version, envelopes, policy, utcnow(), show_internal=agent).model_dump(mode="json")
+def render(principal: Principal, decided: Decided[Ticket], policy: DeskPolicy) -> dict[str, Any]:
+    desk = principal.has_any((*AGENT_ROLES, Role.AUDITOR))
+    response = ticket_response(decided.state, decided.version, decided.history, policy, utcnow(), show_internal=desk)
+    return response.model_dump(mode="json")
 
 
 async def transition(pool, request: Request, principal: Principal, ticket_id: UUID, command, if_match) -> JSONResponse:
     ctx = context_for(request, principal)
     async with pool.acquire() as conn, conn.transaction():
-        decided = await service.execute(conn, ticket_id, command, ctx, if_match=if_match,
-                                        guard=guard_for(principal, ticket_id))
-        body = await render(conn, ticket_id, principal, decided.state, decided.version)
-    return JSONResponse(body, headers={"ETag": etag(decided.version)})
+        decided, policy = await service.execute(conn, ticket_id, command, ctx, if_match=if_match,
+                                                guard=guard_for(principal, ticket_id))
+    return JSONResponse(render(principal, decided, policy), headers={"ETag": etag(decided.version)})
 
 
 @router.post("/tickets", status_code=201, response_model=TicketResponse)
@@ -91,8 +91,8 @@ async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, pri
 
     async def run(conn) -> Outcome:
         await _check_category(conn, principal.tenant, body.category)
-        decided = await service.execute(conn, command.ticket_id, command, ctx)
-        rendered = await render(conn, command.ticket_id, principal, decided.state, decided.version)
+        decided, policy = await service.execute(conn, command.ticket_id, command, ctx)
+        rendered = render(principal, decided, policy)
         headers = {"Location": f"/tickets/{command.ticket_id}", "ETag": etag(decided.version)}
         return Outcome(201, rendered, headers)
 
@@ -114,12 +114,12 @@ class UnknownCategory(ValueError):
 @router.get("/tickets/{ticket_id}", response_model=TicketResponse)
 async def get_ticket(ticket_id: UUID, pool: Pool, principal: Reader) -> JSONResponse:
     async with pool.acquire() as conn:
-        state, version = await service.load_ticket(conn, ticket_id, principal.tenant)
-        if version == 0:
-            raise NotFound(f"no ticket {ticket_id}")
-        guard_for(principal, ticket_id)(state)
-        body = await render(conn, ticket_id, principal, state, version)
-    return JSONResponse(body, headers={"ETag": etag(version)})
+        found = await service.read_ticket(conn, ticket_id, principal.tenant)
+        policy, _ = await service.load_policy(conn, principal.tenant)
+    if found.version == 0:
+        raise NotFound(f"no ticket {ticket_id}")
+    guard_for(principal, ticket_id)(found.state)
+    return JSONResponse(render(principal, found, policy), headers={"ETag": etag(found.version)})
 
 
 @router.get("/tickets", response_model=list[TicketSummary])

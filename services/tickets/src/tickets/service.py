@@ -7,9 +7,9 @@ from uuid import UUID
 import asyncpg
 
 from events import store
-from events.commands import Decided, handle, load_state
+from events.commands import Decided, handle, load_state, read
 from events.contracts.tickets import DeskPolicyChanged
-from events.envelope import Context, Envelope
+from events.envelope import Context
 from tickets.domain import ticket_clocks
 from tickets.domain.commands import Command
 from tickets.domain.policy import DEFAULT_POLICY, DeskPolicy, policy_from
@@ -33,7 +33,7 @@ async def load_policy(conn: asyncpg.Connection, tenant: str) -> tuple[DeskPolicy
 async def execute(
     conn: asyncpg.Connection, ticket_id: UUID, command: Command, ctx: Context, *,
     if_match: int | None = None, guard: Guard | None = None,
-) -> Decided[Ticket]:
+) -> tuple[Decided[Ticket], DeskPolicy]:
     """Call inside a transaction: the events and the queue row commit together."""
 
     def decide_guarded(state: Ticket) -> list:
@@ -45,15 +45,15 @@ async def execute(
                            if_match=if_match)
     policy, _ = await load_policy(conn, ctx.tenant)
     await refresh_queue_row(conn, ctx.tenant, decided.state, decided.version, policy, ctx.recorded_at)
-    return decided
+    return decided, policy
 
 
 async def load_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> tuple[Ticket, int]:
     return await load_state(conn, str(ticket_id), tenant, evolve, NO_TICKET)
 
 
-async def history(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> list[Envelope]:
-    return [r.envelope for r in await store.load(conn, str(ticket_id)) if r.envelope.tenant == tenant]
+async def read_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> Decided[Ticket]:
+    return await read(conn, str(ticket_id), tenant, evolve, NO_TICKET)
 
 
 _UPSERT = """
