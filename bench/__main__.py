@@ -1,4 +1,4 @@
-"""`python -m bench`: store appends vs a plain INSERT vs eventsourcing, then POST /tickets over HTTP."""
+"""`python -m bench`: store appends vs a plain INSERT vs eventsourcing, POST /tickets, open + resolve over HTTP."""
 
 import argparse
 import os
@@ -8,7 +8,7 @@ from importlib.metadata import version
 import asyncpg
 import uvloop
 
-from bench import dbwrites, es, report, tickets_http
+from bench import dbwrites, desk_http, es, report, tickets_http
 from bench.cpu import CpuMeter, process_clock, tree_clock
 from bench.measure import Result, Timing
 from bench.stack import Stack, open_stack
@@ -21,11 +21,12 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each window")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per write-benchmark window")
     parser.add_argument("--rounds", type=int, default=2, help="write benchmarks are repeated, interleaved; best kept")
-    parser.add_argument("--http-duration", type=float, default=10.0, help="seconds of the POST /tickets window")
+    parser.add_argument("--http-duration", type=float, default=10.0, help="seconds of each HTTP window")
     parser.add_argument("--writers", default="1,32", help="comma-separated concurrent writer counts")
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections for POST /tickets")
     parser.add_argument("--skip-es", action="store_true", help="leave out the eventsourcing comparison")
     parser.add_argument("--skip-http", action="store_true", help="leave out POST /tickets")
+    parser.add_argument("--skip-desk", action="store_true", help="leave out open + resolve and its ceiling")
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration, args.http_duration, args.rounds = 0.5, 2.0, 3.0, 1
@@ -68,11 +69,22 @@ def _write_benchmarks(stack: Stack, args: argparse.Namespace) -> dict[tuple[str,
     return best
 
 
+def _desk(stack: Stack, args: argparse.Namespace) -> None:
+    print(f"\nOpen + resolve over REST (staff opens, technician resolves) vs the bare-FastAPI ceiling:\n"
+          f"{args.connections} keep-alive connections, {args.warmup:g} s warm-up + {args.http_duration:g} s each;"
+          f" paced (best p99 of {args.rounds}): fixed send slots per connection, latency from the slot",
+          flush=True)  # fmt: skip
+    timing = Timing(args.warmup, args.http_duration)
+    desk = uvloop.run(desk_http.measure(stack, args.connections, timing, args.rounds))
+    for line in report.desk_table(desk):
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _args(argv)
     configure_logging("bench", "warning", as_json=False)  # the migration runner's info lines would break the table
     started = time.monotonic()
-    stack = open_stack(need_broker=not args.skip_http)
+    stack = open_stack(need_broker=not (args.skip_http and args.skip_desk))
     try:
         facts = uvloop.run(_server_facts(stack.dsn))
         print(f"{facts}, {os.cpu_count()} CPUs shared by Postgres, the bench and (HTTP) the service", flush=True)
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
             http = uvloop.run(tickets_http.measure(stack, args.connections, Timing(args.warmup, args.http_duration)))
             for line in report.http_table(http):
                 print(line)
+        if not args.skip_desk:
+            _desk(stack, args)
     finally:
         stack.close()
     print(f"\n(bench took {time.monotonic() - started:.0f} s)")

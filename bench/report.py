@@ -1,5 +1,7 @@
-"""The printed table: throughput with the CPU each side used, the target ratios, and the HTTP run."""
+"""The printed tables: throughput with the CPU each side used, the target ratios, and the HTTP runs."""
 
+from bench.desk_http import DeskResult
+from bench.flowgen import OPEN, RESOLVE, FlowResult
 from bench.measure import Result
 from bench.tickets_http import HttpResult
 
@@ -67,3 +69,49 @@ def http_table(http: HttpResult) -> list[str]:
     if http.statuses:
         lines.append(f"unexpected statuses: {sorted(http.statuses)}")
     return lines
+
+
+_DESK_LABEL = 40
+_OPEN_RESOLVE_TARGET, _HALF_RATE_P99_TARGET_MS = 0.5, 50.0
+
+
+def desk_table(desk: DeskResult) -> list[str]:
+    head = f"{'requests/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'server CPU ms/req':>18}"
+    lines = [f"{'':<{_DESK_LABEL}}{head}", _desk_row("ceiling: bare FastAPI + one INSERT", desk.ceiling)]
+    lines += _flow_rows("open + resolve, flat out", desk.peak)
+    lines += _flow_rows(f"open + resolve, paced to {desk.half.offered or 0:.0f}/s (half)", desk.half)
+    lines += _desk_verdicts(desk)
+    for label, flow in (("flat out", desk.peak), ("paced", desk.half)):
+        lines.append(f"CPU cores busy, {label}: " + "  ".join(f"{n} {v:.2f}" for n, v in flow.result.cores.items()))
+    statuses = desk.ceiling_statuses | desk.peak.statuses | desk.half.statuses
+    if statuses:
+        lines.append(f"unexpected statuses: {sorted(statuses)}")
+    return lines
+
+
+def _desk_row(label: str, r: Result, server: bool = True) -> str:
+    server_ms = r.cores.get("server", float("nan")) / r.rate * 1e3 if server and r.ops else float("nan")
+    p50, p99 = r.percentile(50) * 1e3, r.percentile(99) * 1e3
+    cpu = f"{server_ms:>18.2f}" if server else ""  # the server's CPU cannot be split between the two requests
+    return f"{label:<{_DESK_LABEL}}{r.rate:>10.0f} {p50:>8.1f} {p99:>8.1f} {r.errors:>8} {cpu}".rstrip()
+
+
+def _flow_rows(label: str, flow: FlowResult) -> list[str]:
+    rows = [_desk_row(label, flow.result)]
+    for kind, name in ((OPEN, "POST /tickets"), (RESOLVE, "POST /tickets/{id}/resolve")):
+        k = flow.kinds[kind]
+        part = Result(len(k.latencies), flow.result.seconds, {}, k.errors, k.latencies)
+        rows.append(_desk_row(f"  {name}", part, server=False))
+    return rows
+
+
+def _desk_verdicts(desk: DeskResult) -> list[str]:
+    ratio = desk.peak.result.rate / desk.ceiling.rate
+    p99 = desk.half.result.percentile(99) * 1e3
+    ratio_ok, p99_ok = ratio >= _OPEN_RESOLVE_TARGET, p99 < _HALF_RATE_P99_TARGET_MS
+    return [
+        f"{f'open+resolve / ceiling (target >= {_OPEN_RESOLVE_TARGET:.0%})':<{_DESK_LABEL}}"
+        f"{ratio:>10.0%} {'met' if ratio_ok else 'MISSED'}",
+        f"{f'p99 at half the peak (target < {_HALF_RATE_P99_TARGET_MS:g} ms)':<{_DESK_LABEL}}"
+        f"{p99:>10.1f} {'met' if p99_ok else 'MISSED'}",
+    ]

@@ -1,12 +1,7 @@
 """POST /tickets over real HTTP: the tickets service under uvicorn in a subprocess, driven by bench.loadgen."""
 
 import os
-import signal
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,13 +13,13 @@ from bench import workload
 from bench.cpu import CpuMeter, process_clock, tree_clock
 from bench.loadgen import build_request, drive
 from bench.measure import Result, Timing
+from bench.serve import HOST, uvicorn_server
 from bench.stack import Stack
 from devstack import free_port
 from events.tokens import mint, new_signing_key
 
 SCHEMA = "bench_tickets"
-HOST = "127.0.0.1"
-_BODY = {"subject": "Printer jam", "description": "Tray 2 on the 3rd floor jams on every duplex job.",
+BODY = {"subject": "Printer jam", "description": "Tray 2 on the 3rd floor jams on every duplex job.",
          "category": "hardware", "impact": "low", "urgency": "high"}  # fmt: skip
 
 
@@ -36,7 +31,7 @@ class HttpResult:
     unpublished: int  # of which the relay had not yet published when the load stopped
 
 
-def _server_env(stack: Stack, public_pem: str) -> dict[str, str]:
+def server_env(stack: Stack, public_pem: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": stack.dsn, "DB_SCHEMA": SCHEMA, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
@@ -48,42 +43,14 @@ def _server_env(stack: Stack, public_pem: str) -> dict[str, str]:
 @contextmanager
 def tickets_server(stack: Stack, public_pem: str, port: int) -> Iterator[subprocess.Popen]:
     """The service as deployed: uvicorn, uvloop, httptools, one worker, no access log."""
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tickets.main:create_app", "--host", HOST,
-               "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, env=_server_env(stack, public_pem), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(server, port, log)
-            yield server
-        finally:
-            server.send_signal(signal.SIGINT)  # uvicorn's graceful stop: the lifespan closes pool and relay
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with uvicorn_server("tickets.main:create_app", server_env(stack, public_pem), port) as server:
+        yield server
 
 
-def _wait_ready(server: subprocess.Popen, port: int, log, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"tickets service exited with {server.returncode}:\n{log.read().decode()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError("tickets service did not become ready")
-
-
-async def _reset_schema(dsn: str) -> None:
+async def reset_schema(dsn: str, schema: str = SCHEMA) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await conn.close()
 
@@ -101,23 +68,23 @@ async def _store_counts(dsn: str) -> tuple[int, int]:
 def request_bytes(port: int, private_pem: str) -> bytes:
     token = mint(private_pem, subject=workload.ACTOR, tenant=workload.TENANT, roles=["staff"])
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    return build_request("POST", "/tickets", f"{HOST}:{port}", headers, orjson.dumps(_BODY))
+    return build_request("POST", "/tickets", f"{HOST}:{port}", headers, orjson.dumps(BODY))
 
 
 async def measure(stack: Stack, connections: int, timing: Timing) -> HttpResult:
     """Start a fresh service, keep `connections` POST /tickets in flight, and count 201s in the window."""
     private_pem, public_pem = new_signing_key()
     port = free_port()
-    await _reset_schema(stack.dsn)
+    await reset_schema(stack.dsn)
     with tickets_server(stack, public_pem, port) as server:
-        meter = CpuMeter(_clocks(stack, server.pid))
+        meter = CpuMeter(server_clocks(stack, server.pid))
         result, statuses = await drive(HOST, port, request_bytes(port, private_pem), connections, timing, meter, 201)
         stored, unpublished = await _store_counts(stack.dsn)
-    await _reset_schema(stack.dsn)
+    await reset_schema(stack.dsn)
     return HttpResult(result, statuses, stored, unpublished)
 
 
-def _clocks(stack: Stack, server_pid: int) -> dict:
+def server_clocks(stack: Stack, server_pid: int) -> dict:
     clocks = {"loadgen": process_clock(os.getpid()), "server": process_clock(server_pid)}
     if stack.postgres_pid:
         clocks["postgres"] = tree_clock(stack.postgres_pid)
