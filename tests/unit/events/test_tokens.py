@@ -1,5 +1,7 @@
 """Bearer token checks: signature, expiry, issuer, audience and the claims the suite needs."""
 
+import time
+
 import jwt
 import pytest
 
@@ -42,3 +44,12 @@ def test_an_unsigned_token_is_refused():
                          "exp": 9999999999}, key=None, algorithm="none")
     with pytest.raises(jwt.InvalidAlgorithmError):
         VERIFIER.verify(forged)
+
+
+def test_a_remembered_token_is_refused_once_it_expires():
+    verifier = TokenVerifier(ServiceSettings(service="tickets", auth_key=PUBLIC))
+    short_lived = token(ttl_seconds=1)
+    assert verifier.verify(short_lived).user_id == "alice"
+    time.sleep(1.1)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        verifier.verify(short_lived)

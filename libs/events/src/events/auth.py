@@ -1,5 +1,6 @@
 """Bearer JWT authentication and role checks: deny by default, the tenant always from the token."""
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -31,6 +32,9 @@ class Principal:
         return not self.roles.isdisjoint(roles)
 
 
+CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
     """Checks signature, expiry, issuer and audience against a configured key or a JWKS URL."""
 
@@ -42,6 +46,8 @@ class TokenVerifier:
         self.algorithms = settings.auth_algorithms
         self.key = _parsed(settings.auth_key)
         self.jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
+        # Checking an ES256 signature costs more than the rest of a small request; staff reuse tokens.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
     def may_block(self) -> bool:
@@ -52,6 +58,17 @@ class TokenVerifier:
         return self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.key
 
     def verify(self, token: str) -> Principal:
+        """The token's principal; a token verified before is answered from memory until it expires."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= CACHE_SIZE:
+            self._verified.clear()  # crude, but bounded; a busy desk re-verifies at most once per token
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         claims = jwt.decode(
             token,
             self._key_for(token),
@@ -60,7 +77,7 @@ class TokenVerifier:
             issuer=self.issuer,
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
 
 def _parsed(key: str):

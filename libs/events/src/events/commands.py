@@ -65,9 +65,17 @@ async def handle(
     initial: State,
     decide: Callable[[State], list[Event]],
     if_match: int | None = None,
+    new_stream: bool = False,
 ) -> Decided[State]:
-    """Load, decide, append at the loaded version (a concurrent writer makes it a ConcurrencyError)."""
-    state, version, history = await _fold(conn, stream_id, ctx.tenant, evolve, initial)
+    """Load, decide, append at the loaded version (a concurrent writer makes it a ConcurrencyError).
+
+    `new_stream` skips the load for a stream the caller just named (a fresh id): should it exist after
+    all, the append at version 0 clashes and nothing is written.
+    """
+    if new_stream:
+        state, version, history = initial, 0, []
+    else:
+        state, version, history = await _fold(conn, stream_id, ctx.tenant, evolve, initial)
     if if_match is not None and if_match != version:
         raise PreconditionFailed(stream_id, if_match, version)
     events = decide(state)

@@ -1,23 +1,27 @@
 """The tickets REST API: open, work and follow tickets; each transition a POST that honours If-Match."""
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+import asyncpg
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from events.app import Pool
 from events.auth import Principal, Role, requires
 from events.commands import Decided
-from events.contracts.tickets import Visibility
+from events.contracts.tickets import SlaClock, Visibility
 from events.envelope import utcnow
 from events.http import IfMatch, context_for, etag
 from events.idempotency import MAX_KEY_LENGTH, Outcome, fingerprint, run_once
 from events.ids import uuid7
 from tickets import service
 from tickets.domain import commands as cmd
+from tickets.domain import ticket_clocks
 from tickets.domain.errors import NotFound
 from tickets.domain.policy import DeskPolicy
+from tickets.domain.sla import ClockView
 from tickets.domain.ticket import Ticket
 from tickets.models import (
     AssignTicketRequest,
@@ -63,23 +67,40 @@ def guard_for(principal: Principal, ticket_id: UUID):
     return guard
 
 
-def render(principal: Principal, decided: Decided[Ticket], policy: DeskPolicy) -> dict[str, Any]:
+def render(principal: Principal, decided: Decided[Ticket], views: dict[SlaClock, ClockView]) -> TicketResponse:
     desk = principal.has_any((*AGENT_ROLES, Role.AUDITOR))
-    response = ticket_response(decided.state, decided.version, decided.history, policy, utcnow(), show_internal=desk)
-    return response.model_dump(mode="json")
+    return ticket_response(decided.state, decided.version, decided.history, views, show_internal=desk)
 
 
-async def transition(pool, request: Request, principal: Principal, ticket_id: UUID, command, if_match) -> JSONResponse:
-    ctx = context_for(request, principal)
-    async with pool.acquire() as conn, conn.transaction():
-        decided, policy = await service.execute(conn, ticket_id, command, ctx, if_match=if_match,
-                                                guard=guard_for(principal, ticket_id))
-    return JSONResponse(render(principal, decided, policy), headers={"ETag": etag(decided.version)})
+@dataclass(frozen=True)
+class TransitionCall:
+    """What every transition route needs besides its body and caller."""
+
+    request: Request
+    response: Response
+    pool: asyncpg.Pool
+    if_match: int | None
+
+
+async def _transition_call(request: Request, response: Response, pool: Pool, if_match: IfMatch) -> TransitionCall:
+    return TransitionCall(request, response, pool, if_match)
+
+
+Call = Annotated[TransitionCall, Depends(_transition_call)]
+
+
+async def transition(call: TransitionCall, principal: Principal, ticket_id: UUID, command) -> TicketResponse:
+    ctx = context_for(call.request, principal)
+    async with call.pool.acquire() as conn, conn.transaction():
+        done = await service.execute(conn, ticket_id, command, ctx, if_match=call.if_match,
+                                     guard=guard_for(principal, ticket_id))
+    call.response.headers["ETag"] = etag(done.decided.version)
+    return render(principal, done.decided, done.clocks)
 
 
 @router.post("/tickets", status_code=201, response_model=TicketResponse)
 async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, principal: Participant,
-                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                      idempotency_key: IdempotencyKey = None) -> Response:
     """Staff open tickets for themselves; technicians and managers may open one for a caller (`requester_id`)."""
     ctx, by = context_for(request, principal), actor(principal)
     requester = body.requester_id if by.is_agent and body.requester_id else principal.user_id
@@ -90,21 +111,23 @@ async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, pri
     )
 
     async def run(conn) -> Outcome:
-        await _check_category(conn, principal.tenant, body.category)
-        decided, policy = await service.execute(conn, command.ticket_id, command, ctx)
-        rendered = render(principal, decided, policy)
-        headers = {"Location": f"/tickets/{command.ticket_id}", "ETag": etag(decided.version)}
+        policy = await _policy_with_category(conn, principal.tenant, body.category)
+        done = await service.execute(conn, command.ticket_id, command, ctx, policy=policy)
+        rendered = render(principal, done.decided, done.clocks).model_dump(mode="json")
+        headers = {"Location": f"/tickets/{command.ticket_id}", "ETag": etag(done.decided.version)}
         return Outcome(201, rendered, headers)
 
     request_hash = fingerprint("POST", "/tickets", body.model_dump(mode="json"))
     outcome = await run_once(pool, principal.tenant, idempotency_key, request_hash, run)
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=outcome.headers)
+    return Response(orjson.dumps(outcome.body), status_code=outcome.status_code, headers=outcome.headers,
+                    media_type="application/json")
 
 
-async def _check_category(conn, tenant: str, category: str) -> None:
+async def _policy_with_category(conn, tenant: str, category: str) -> DeskPolicy:
     policy, _ = await service.load_policy(conn, tenant)
     if category not in policy.all_categories:
         raise UnknownCategory(f"category: {category!r} is not one of {', '.join(policy.all_categories)}")
+    return policy
 
 
 class UnknownCategory(ValueError):
@@ -112,14 +135,15 @@ class UnknownCategory(ValueError):
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketResponse)
-async def get_ticket(ticket_id: UUID, pool: Pool, principal: Reader) -> JSONResponse:
+async def get_ticket(ticket_id: UUID, pool: Pool, principal: Reader, response: Response) -> TicketResponse:
     async with pool.acquire() as conn:
         found = await service.read_ticket(conn, ticket_id, principal.tenant)
         policy, _ = await service.load_policy(conn, principal.tenant)
     if found.version == 0:
         raise NotFound(f"no ticket {ticket_id}")
     guard_for(principal, ticket_id)(found.state)
-    return JSONResponse(render(principal, found, policy), headers={"ETag": etag(found.version)})
+    response.headers["ETag"] = etag(found.version)
+    return render(principal, found, ticket_clocks.clocks(found.state, policy, utcnow()))
 
 
 @router.get("/tickets", response_model=list[TicketSummary])
@@ -143,84 +167,73 @@ def _post(path: str):
 
 
 @_post("acknowledge")
-async def acknowledge(ticket_id: UUID, request: Request, pool: Pool, principal: Agent, if_match: IfMatch):
-    return await transition(pool, request, principal, ticket_id, cmd.AcknowledgeTicket(actor(principal), utcnow()),
-                            if_match)
+async def acknowledge(ticket_id: UUID, principal: Agent, call: Call):
+    return await transition(call, principal, ticket_id, cmd.AcknowledgeTicket(actor(principal), utcnow()))
 
 
 @_post("assign")
-async def assign(ticket_id: UUID, body: AssignTicketRequest, request: Request, pool: Pool, principal: Agent,
-                 if_match: IfMatch):
+async def assign(ticket_id: UUID, body: AssignTicketRequest, principal: Agent, call: Call):
     command = cmd.AssignTicket(body.assignee_id, body.group, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("comments")
-async def comment(ticket_id: UUID, body: CommentRequest, request: Request, pool: Pool, principal: Participant,
-                  if_match: IfMatch):
+async def comment(ticket_id: UUID, body: CommentRequest, principal: Participant, call: Call):
     command = cmd.CommentOnTicket(uuid7(), body.body, body.visibility or Visibility.PUBLIC, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("request-information")
-async def request_information(ticket_id: UUID, body: RequestInformationRequest, request: Request, pool: Pool,
-                              principal: Agent, if_match: IfMatch):
+async def request_information(ticket_id: UUID, body: RequestInformationRequest, principal: Agent, call: Call):
     command = cmd.RequestInformation(body.question, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("provide-information")
-async def provide_information(ticket_id: UUID, body: ProvideInformationRequest, request: Request, pool: Pool,
-                              principal: Participant, if_match: IfMatch):
+async def provide_information(ticket_id: UUID, body: ProvideInformationRequest, principal: Participant, call: Call):
     command = cmd.ProvideInformation(body.answer, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("escalate")
-async def escalate(ticket_id: UUID, body: EscalateTicketRequest, request: Request, pool: Pool, principal: Agent,
-                   if_match: IfMatch):
+async def escalate(ticket_id: UUID, body: EscalateTicketRequest, principal: Agent, call: Call):
     command = cmd.EscalateTicket(body.group, body.level, body.reason, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("priority")
-async def change_priority(ticket_id: UUID, body: ChangePriorityRequest, request: Request, pool: Pool,
-                          principal: Agent, if_match: IfMatch):
+async def change_priority(ticket_id: UUID, body: ChangePriorityRequest, principal: Agent, call: Call):
     command = cmd.ChangePriority(body.priority, body.reason, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("resolve")
-async def resolve(ticket_id: UUID, body: ResolveTicketRequest, request: Request, pool: Pool, principal: Agent,
-                  if_match: IfMatch):
+async def resolve(ticket_id: UUID, body: ResolveTicketRequest, principal: Agent, call: Call):
     command = cmd.ResolveTicket(body.resolution_code, body.note, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("confirm")
-async def confirm(ticket_id: UUID, request: Request, pool: Pool, principal: Participant, if_match: IfMatch):
+async def confirm(ticket_id: UUID, principal: Participant, call: Call):
     command = cmd.ConfirmResolution(actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("reopen")
-async def reopen(ticket_id: UUID, body: ReopenTicketRequest, request: Request, pool: Pool, principal: Participant,
-                 if_match: IfMatch):
-    async with pool.acquire() as conn:
+async def reopen(ticket_id: UUID, body: ReopenTicketRequest, principal: Participant, call: Call):
+    async with call.pool.acquire() as conn:
         policy, _ = await service.load_policy(conn, principal.tenant)
     command = cmd.ReopenTicket(body.reason, policy.reopen_window_days, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("cancel")
-async def cancel(ticket_id: UUID, body: CancelTicketRequest, request: Request, pool: Pool, principal: Participant,
-                 if_match: IfMatch):
+async def cancel(ticket_id: UUID, body: CancelTicketRequest, principal: Participant, call: Call):
     command = cmd.CancelTicket(body.reason, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)
 
 
 @_post("satisfaction")
-async def record_satisfaction(ticket_id: UUID, body: RecordSatisfactionRequest, request: Request, pool: Pool,
-                              principal: Participant, if_match: IfMatch):
+async def record_satisfaction(ticket_id: UUID, body: RecordSatisfactionRequest, principal: Participant, call: Call):
     command = cmd.RecordSatisfaction(body.score, body.comment, actor(principal), utcnow())
-    return await transition(pool, request, principal, ticket_id, command, if_match)
+    return await transition(call, principal, ticket_id, command)

@@ -8,8 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.contracts.tickets import Channel, Level, Priority, ResolutionCode, SlaClock, Visibility
 from events.envelope import Envelope
-from tickets.domain import ticket_clocks
-from tickets.domain.policy import DeskPolicy
+from tickets.domain.sla import ClockView
 from tickets.domain.ticket import Status, Ticket
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
@@ -146,11 +145,11 @@ def _visible(envelope: Envelope, show_internal: bool) -> bool:
 
 
 def ticket_response(
-    t: Ticket, version: int, envelopes: list[Envelope], policy: DeskPolicy, now: datetime, *, show_internal: bool
+    t: Ticket, version: int, envelopes: list[Envelope], views: dict[SlaClock, ClockView], *, show_internal: bool
 ) -> TicketResponse:
     """The ticket with its clocks and its history; internal comments only for the desk and auditors."""
     clocks = {clock: ClockResponse(**{k: getattr(view, k) for k in ClockResponse.model_fields})
-              for clock, view in ticket_clocks.clocks(t, policy, now).items()}
+              for clock, view in views.items()}
     history = [HistoryEntry(type=e.type, at=e.time, actor=e.actor, version=e.streamversion, data=e.data)
                for e in envelopes if _visible(e, show_internal)]
     return TicketResponse(
@@ -159,6 +158,6 @@ def ticket_response(
         device_id=t.device_id, linked_ticket_ids=list(t.linked_ticket_ids), assignee_id=t.assignee_id,
         group=t.group, level=t.level, resolution_code=t.resolution_code,
         first_contact_resolution=t.first_contact_resolution, reopened=t.reopens, satisfaction=t.satisfaction,
-        opened_at=t.opened_at, updated_at=envelopes[-1].recordedtime if envelopes else now, version=version,
+        opened_at=t.opened_at, updated_at=envelopes[-1].recordedtime, version=version,
         clocks=clocks, history=history,
     )

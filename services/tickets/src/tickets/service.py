@@ -1,6 +1,7 @@
 """Ticket commands and queries: load the stream, decide, append and refresh the queue row in one transaction."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -8,11 +9,12 @@ import asyncpg
 
 from events import store
 from events.commands import Decided, handle, load_state, read
-from events.contracts.tickets import DeskPolicyChanged
+from events.contracts.tickets import DeskPolicyChanged, SlaClock
 from events.envelope import Context
 from tickets.domain import ticket_clocks
-from tickets.domain.commands import Command
+from tickets.domain.commands import Command, OpenTicket
 from tickets.domain.policy import DEFAULT_POLICY, DeskPolicy, policy_from
+from tickets.domain.sla import ClockView
 from tickets.domain.ticket import NO_TICKET, Ticket, decide, evolve
 
 Guard = Callable[[Ticket], None]
@@ -30,10 +32,17 @@ async def load_policy(conn: asyncpg.Connection, tenant: str) -> tuple[DeskPolicy
     return policy, len(recorded)
 
 
+@dataclass(frozen=True)
+class Executed:
+    decided: Decided[Ticket]
+    policy: DeskPolicy
+    clocks: dict[SlaClock, ClockView]
+
+
 async def execute(
     conn: asyncpg.Connection, ticket_id: UUID, command: Command, ctx: Context, *,
-    if_match: int | None = None, guard: Guard | None = None,
-) -> tuple[Decided[Ticket], DeskPolicy]:
+    if_match: int | None = None, guard: Guard | None = None, policy: DeskPolicy | None = None,
+) -> Executed:
     """Call inside a transaction: the events and the queue row commit together."""
 
     def decide_guarded(state: Ticket) -> list:
@@ -42,10 +51,10 @@ async def execute(
         return decide(state, command)
 
     decided = await handle(conn, str(ticket_id), ctx, evolve=evolve, initial=NO_TICKET, decide=decide_guarded,
-                           if_match=if_match)
-    policy, _ = await load_policy(conn, ctx.tenant)
-    await refresh_queue_row(conn, ctx.tenant, decided.state, decided.version, policy, ctx.recorded_at)
-    return decided, policy
+                           if_match=if_match, new_stream=isinstance(command, OpenTicket))
+    policy = policy or (await load_policy(conn, ctx.tenant))[0]
+    views = await refresh_queue_row(conn, ctx.tenant, decided.state, decided.version, policy, ctx.recorded_at)
+    return Executed(decided, policy, views)
 
 
 async def load_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> tuple[Ticket, int]:
@@ -69,16 +78,18 @@ ON CONFLICT (ticket_id) DO UPDATE SET
 
 async def refresh_queue_row(
     conn: asyncpg.Connection, tenant: str, t: Ticket, version: int, policy: DeskPolicy, now: datetime
-) -> None:
+) -> dict[SlaClock, ClockView]:
+    """Write the ticket's queue row; returns the clocks computed for it, for the caller to reuse."""
     views = ticket_clocks.clocks(t, policy, now)
     due = {clock: view.due_at for clock, view in views.items()}
     worst = max((view.state for view in views.values()), key=_SEVERITY.index, default="running")
     await conn.execute(
         _UPSERT, t.ticket_id, tenant, t.requester_id, t.subject, t.description, t.category, t.priority, t.status,
         t.assignee_id, t.group, t.level, t.opened_at or now, now, version, due.get("response"),
-        due.get("resolution"), worst, ticket_clocks.next_check_at(t, policy, now),
+        due.get("resolution"), worst, ticket_clocks.next_check_at(t, views),
         ticket_clocks.auto_close_at(t, policy),
     )
+    return views
 
 
 _SEVERITY = ["met", "running", "paused", "breached"]

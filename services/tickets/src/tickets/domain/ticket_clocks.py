@@ -65,12 +65,12 @@ def mark_time(event: Event) -> datetime:
     return event.reached_at if isinstance(event, SlaWarningReached) else event.breached_at
 
 
-def next_check_at(t: Ticket, policy: DeskPolicy, now: datetime) -> datetime | None:
-    """The next moment a mark falls due while the clocks run as they do; None when none can."""
-    if t.status in FINISHED or t.opened_at is None:
+def next_check_at(t: Ticket, views: dict[SlaClock, ClockView]) -> datetime | None:
+    """The next moment a mark falls due while the clocks (`views`, as `clocks` gives them) run as they do."""
+    if t.status in FINISHED:
         return None
     upcoming = []
-    for clock, view in clocks(t, policy, now).items():
+    for clock, view in views.items():
         if (clock, "warning") not in t.sla_marks and view.warning_at:
             upcoming.append(view.warning_at)
         if (clock, "breach") not in t.sla_marks and view.due_at:
