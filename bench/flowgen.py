@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from bench.cpu import CpuMeter
+from bench.loadgen import parse_response
 from bench.measure import Result, Timing, Window
 
 OPEN, RESOLVE = "open", "resolve"
@@ -39,21 +40,6 @@ class FlowResult:
     kinds: dict[str, Kind]
     statuses: set[int]
     offered: float | None  # requests/s the pacing aimed at; None when unpaced
-
-
-def _parse(buffer: bytearray) -> tuple[int, int, int] | None:
-    """(status, body start, bytes used) of the first complete response in `buffer`, or None while incomplete."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    head = bytes(buffer[:end]).lower()
-    start = head.find(b"\r\ncontent-length:")
-    if start < 0:  # the server always sends a length; a chunked answer would be a bench bug
-        raise ValueError(f"response without Content-Length: {head[:200]!r}")
-    stop = head.find(b"\r\n", start + 2)
-    length = int(head[start + 17 : stop if stop > 0 else len(head)])
-    used = end + 4 + length
-    return (int(head[9:12]), end + 4, used) if len(buffer) >= used else None
 
 
 class _Flow(asyncio.Protocol):
@@ -97,7 +83,7 @@ class _Flow(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while (parsed := _parse(self.buffer)) is not None:
+        while (parsed := parse_response(self.buffer)) is not None:
             status, body_at, used = parsed
             body = bytes(self.buffer[body_at:used])
             del self.buffer[:used]

@@ -13,8 +13,8 @@ def build_request(method: str, path: str, host: str, headers: dict[str, str], bo
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-def _parse(buffer: bytearray) -> tuple[int, int] | None:
-    """(status, bytes used) of the first complete response in `buffer`, or None while it is incomplete."""
+def parse_response(buffer: bytearray) -> tuple[int, int, int] | None:
+    """(status, body start, bytes used) of the first complete response in `buffer`, or None while incomplete."""
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
         return None
@@ -25,7 +25,7 @@ def _parse(buffer: bytearray) -> tuple[int, int] | None:
     stop = head.find(b"\r\n", start + 2)
     length = int(head[start + 17 : stop if stop > 0 else len(head)])
     used = end + 4 + length
-    return (int(head[9:12]), used) if len(buffer) >= used else None
+    return (int(head[9:12]), end + 4, used) if len(buffer) >= used else None
 
 
 class _Connection(asyncio.Protocol):
@@ -51,8 +51,8 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while (parsed := _parse(self.buffer)) is not None:
-            status, used = parsed
+        while (parsed := parse_response(self.buffer)) is not None:
+            status, _, used = parsed
             del self.buffer[:used]
             self._answered(status)
             self._send()

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from events import commands, store
+from events import commands
 from events.commands import Decided
 from events.envelope import Context, Envelope
 from events.ids import uuid7
@@ -65,8 +65,8 @@ async def load_work_order(
     conn: asyncpg.Connection, work_order_id: UUID, tenant: str
 ) -> tuple[WorkOrder, list[Envelope]]:
     """The order as its events tell it; another tenant's order does not exist for this caller."""
-    recorded = [r for r in await store.load(conn, str(work_order_id)) if r.envelope.tenant == tenant]
-    return wo.fold([r.event for r in recorded]), [r.envelope for r in recorded]
+    found = await commands.read(conn, str(work_order_id), tenant, wo.evolve, NO_WORK_ORDER)
+    return found.state, found.history
 
 
 async def work_orders_of(conn: asyncpg.Connection, tenant: str, filters: dict, limit: int, offset: int) -> list:
