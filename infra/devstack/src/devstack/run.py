@@ -153,9 +153,11 @@ def child_env(stack: Stack, public_key: str) -> dict[str, str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         env.setdefault("KAFKA_IDEMPOTENT_PRODUCER", "true")
         return env
-    # The embedded broker grants no producer ids; short sessions make a restarted projector rejoin quickly.
+    # The embedded broker grants no producer ids; short sessions make a restarted projector rejoin quickly;
+    # it starts empty every time, so the stores (kept in .run/pgdata) fill it again.
     env.update(KAFKA_BOOTSTRAP_SERVERS=embedded_broker(stack), KAFKA_IDEMPOTENT_PRODUCER="false",
-               KAFKA_SESSION_TIMEOUT_MS="2000", KAFKA_HEARTBEAT_INTERVAL_MS="500")  # fmt: skip
+               KAFKA_SESSION_TIMEOUT_MS="2000", KAFKA_HEARTBEAT_INTERVAL_MS="500",
+               REPUBLISH_ON_START="true")  # fmt: skip
     return env
 
 

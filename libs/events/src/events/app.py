@@ -16,6 +16,7 @@ from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.http import CorrelationMiddleware, add_operational_routes, install_problem_handlers
 from events.logging import configure_logging
 from events.relay import RelayStatus, run_relay
+from events.republish import republish
 from events.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -44,6 +45,9 @@ def service_app(
         app.state.pool = await create_pool(settings.database_url, *schemas, max_size=settings.db_pool_size)
         for schema, sources in schemas.items():
             await migrate_pool(app.state.pool, schema, sources)
+        if settings.republish_on_start:
+            async with app.state.pool.acquire() as conn:
+                log.info("store_republished", events=await republish(conn))
         running = [asyncio.create_task(_relay(app.state.pool, settings, app.state.relay_status))]
         running += [asyncio.create_task(loop(app.state.pool)) for loop in background]
         log.info("service_started", schema=settings.schema)

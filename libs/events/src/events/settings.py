@@ -23,6 +23,8 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 3000
 
     relay_enabled: bool = True
+    # Send the whole store again at start: for a broker that starts empty, like the embedded dev broker.
+    republish_on_start: bool = False
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
 

@@ -25,6 +25,7 @@ log = structlog.get_logger()
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
     await consumer.start()
+    await consumer.topics()  # a consumer with no subscription knows no partitions until it asks
     found = []
     for topic in topics:
         found += [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -32,16 +33,20 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[Top
 
 
 async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int], bar: tqdm) -> int:
-    """Apply records until every partition reaches its end offset; returns how many were applied."""
-    applied = 0
-    while await _behind(consumer, end):
-        batches = await consumer.getmany(*end, timeout_ms=500, max_records=1000)
-        for tp, records in batches.items():
-            for record in (r for r in records if r.offset < end[tp]):
-                outcome = await process_record(pool, settings.projector_group, record, project,
-                                               attempts=settings.projector_attempts)
-                applied += outcome is Outcome.APPLIED
-                bar.update(1)
+    """Apply records until every partition is past `end` and a poll finds nothing more; returns how many.
+
+    The end offsets are only a floor: the embedded broker has been seen to report one less than it
+    holds, so whatever a poll returns is applied, and the replay stops only when the topics are quiet.
+    """
+    applied, quiet = 0, False
+    while not quiet or await _behind(consumer, end):
+        batches = await consumer.getmany(*end, timeout_ms=200, max_records=1000)
+        quiet = not batches
+        for record in (r for records in batches.values() for r in records):
+            outcome = await process_record(pool, settings.projector_group, record, project,
+                                           attempts=settings.projector_attempts)
+            applied += outcome is Outcome.APPLIED
+            bar.update(1)
     return applied
 
 
