@@ -165,3 +165,14 @@ async def test_what_if_replays_a_period_under_a_proposed_policy(suite, tokens):
     assert response.status_code == 200, response.text
     assert response.json() == {"tickets": 1, "current": {"response": 1, "resolution": 0},
                                "proposed": {"response": 0, "resolution": 1}}
+
+
+async def test_a_ticket_links_to_the_tenants_tickets_only(suite, tokens):
+    first = await open_ticket(suite, tokens)
+    linked = await open_ticket(suite, tokens, linked_ticket_ids=[first["id"]])
+    assert linked["linked_ticket_ids"] == [first["id"]]
+    stranger = await suite.tickets.post("/tickets", json=ticket_request(), headers=tokens.headers("staff",
+                                                                                                  tenant="elsewhere"))
+    response = await suite.tickets.post("/tickets", json=ticket_request(linked_ticket_ids=[stranger.json()["id"]]),
+                                        headers=tokens.headers("staff"))
+    assert response.status_code == 422 and "linked_ticket_ids" in response.json()["detail"]

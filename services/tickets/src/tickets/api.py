@@ -112,6 +112,8 @@ async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, pri
 
     async def run(conn) -> Outcome:
         policy = await _policy_with_category(conn, principal.tenant, body.category)
+        if body.linked_ticket_ids:
+            await _check_linked(conn, principal.tenant, body.linked_ticket_ids)
         done = await service.execute(conn, command.ticket_id, command, ctx, policy=policy)
         rendered = render(principal, done.decided, done.clocks).model_dump(mode="json")
         headers = {"Location": f"/tickets/{command.ticket_id}", "ETag": etag(done.decided.version)}
@@ -126,12 +128,20 @@ async def open_ticket(body: OpenTicketRequest, request: Request, pool: Pool, pri
 async def _policy_with_category(conn, tenant: str, category: str) -> DeskPolicy:
     policy, _ = await service.load_policy(conn, tenant)
     if category not in policy.all_categories:
-        raise UnknownCategory(f"category: {category!r} is not one of {', '.join(policy.all_categories)}")
+        raise UnknownReference(f"category: {category!r} is not one of {', '.join(policy.all_categories)}")
     return policy
 
 
-class UnknownCategory(ValueError):
-    """Answered as 422: the body named a category the tenant does not have."""
+async def _check_linked(conn, tenant: str, ticket_ids: list[UUID]) -> None:
+    found = {row["ticket_id"] for row in await conn.fetch(
+        "SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND ticket_id = ANY($2::uuid[])", tenant, ticket_ids)}
+    missing = [str(t) for t in ticket_ids if t not in found]
+    if missing:
+        raise UnknownReference(f"linked_ticket_ids: no such tickets {', '.join(missing)}")
+
+
+class UnknownReference(ValueError):
+    """Answered as 422: the body named a category or a linked ticket the tenant does not have."""
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketResponse)

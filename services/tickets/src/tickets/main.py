@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from events.app import service_app
 from events.http import add_problem_handler
 from tickets import desk_api, work_orders_api
-from tickets.api import UnknownCategory, router
+from tickets.api import UnknownReference, router
 from tickets.domain.errors import NotFound, TicketsError
 from tickets.preventive_scheduler import run_preventive_scheduler
 from tickets.settings import Settings
@@ -25,5 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(work_orders_api.router)
     add_problem_handler(app, TicketsError, 409)
     add_problem_handler(app, NotFound, 404)
-    add_problem_handler(app, UnknownCategory, 422)
+    add_problem_handler(app, UnknownReference, 422)
     return app
