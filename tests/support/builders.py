@@ -5,6 +5,7 @@ from uuid import uuid4
 
 from events.base import Event
 from events.contracts.tickets import Level, Priority, TicketOpened
+from events.settings import ServiceSettings
 
 
 class CallerNamed(Event):
@@ -19,6 +20,12 @@ class CallerNamed(Event):
 
     given: str
     family: str
+
+
+class RelaySettings(ServiceSettings):
+    """A store and relay of the tickets service's shape, for tests of the spine alone."""
+
+    service: str = "tickets"
 
 
 def opened(**overrides) -> TicketOpened:

@@ -7,16 +7,11 @@ from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.envelope import Context, Envelope
 from events.relay import RelayStatus, run_relay
 from events.republish import republish
-from events.settings import ServiceSettings
 from support.apps import eventually, running
-from support.builders import opened
+from support.builders import RelaySettings, opened
 from support.kafka import read_topic
 
 CTX = Context(tenant="ottawa", actor="alice", correlation_id="c-1")
-
-
-class RelaySettings(ServiceSettings):
-    service: str = "tickets"
 
 
 @pytest.fixture

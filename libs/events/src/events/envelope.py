@@ -69,10 +69,6 @@ class Envelope:
     def from_document(cls, document: dict[str, Any]) -> "Envelope":
         return _ADAPTER.validate_python(document)
 
-    @property
-    def service(self) -> str:
-        return self.type.split(".", 1)[0]
-
     def event(self) -> Event:
         return event_from_stored(self.type, self.schemaversion, self.data)
 

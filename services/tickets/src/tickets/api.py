@@ -89,11 +89,13 @@ async def _transition_call(request: Request, response: Response, pool: Pool, if_
 Call = Annotated[TransitionCall, Depends(_transition_call)]
 
 
-async def transition(call: TransitionCall, principal: Principal, ticket_id: UUID, command) -> TicketResponse:
+async def transition(
+    call: TransitionCall, principal: Principal, ticket_id: UUID, command, policy: DeskPolicy | None = None
+) -> TicketResponse:
     ctx = context_for(call.request, principal)
     async with call.pool.acquire() as conn, conn.transaction():
         done = await service.execute(conn, ticket_id, command, ctx, if_match=call.if_match,
-                                     guard=guard_for(principal, ticket_id))
+                                     guard=guard_for(principal, ticket_id), policy=policy)
     call.response.headers["ETag"] = etag(done.decided.version)
     return render(principal, done.decided, done.clocks)
 
@@ -234,7 +236,7 @@ async def reopen(ticket_id: UUID, body: ReopenTicketRequest, principal: Particip
     async with call.pool.acquire() as conn:
         policy, _ = await service.load_policy(conn, principal.tenant)
     command = cmd.ReopenTicket(body.reason, policy.reopen_window_days, actor(principal), utcnow())
-    return await transition(call, principal, ticket_id, command)
+    return await transition(call, principal, ticket_id, command, policy)
 
 
 @_post("cancel")

@@ -14,12 +14,11 @@ import asyncpg
 import structlog
 
 from events import store
-from events.commands import load_state
 from events.envelope import Context, utcnow
 from tickets import service
 from tickets.domain import ticket_clocks
 from tickets.domain.commands import CloseResolvedTicket
-from tickets.domain.ticket import NO_TICKET, decide, evolve
+from tickets.domain.ticket import decide, evolve
 
 log = structlog.get_logger()
 
@@ -61,7 +60,7 @@ async def scan_once(pool: asyncpg.Pool, now: datetime) -> int:
 
 async def _work(conn: asyncpg.Connection, ticket_id: UUID, tenant: str, now: datetime) -> int:
     policy, _ = await service.load_policy(conn, tenant)
-    state, version = await load_state(conn, str(ticket_id), tenant, evolve, NO_TICKET)
+    state, version = await service.load_ticket(conn, ticket_id, tenant)
     correlation = f"sla-scan-{uuid4().hex[:12]}"
     recorded = 0
     for mark in ticket_clocks.due_marks(state, policy, now):
