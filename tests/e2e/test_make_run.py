@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from events.contracts import SERVICES
 from support.builders import ticket_request
 
-SERVICES = ("TICKETS", "ASSETS", "TRAINING", "METRICS")
 ROLES = ("STAFF", "TECHNICIAN", "MANAGER", "AUDITOR", "REPORTING")
 BASE_PORT = 28001  # away from a developer's `make run` on 8001; the runner moves up past taken ports anyway
 
@@ -53,7 +53,7 @@ def runner(run_dir, tmp_path):
 def test_make_run_serves_every_service_and_stops_cleanly_on_sigterm(runner, run_dir, tmp_path):
     stack = wait_for_stack_env(runner, run_dir / "stack.env", within=60)
     assert {f"{role}_TOKEN" for role in ROLES} <= stack.keys()
-    for service in SERVICES:
+    for service in (name.upper() for name in SERVICES):
         assert httpx.get(f"{stack[f'{service}_URL']}/healthz").status_code == 200, service
     staff = {"Authorization": f"Bearer {stack['STAFF_TOKEN']}"}
     opened = httpx.post(f"{stack['TICKETS_URL']}/tickets", json=ticket_request(), headers=staff)

@@ -1,7 +1,7 @@
 """docker-compose.yml agrees with the code: processes, settings fields, topics, ports and the image recipe.
 
 No Docker engine is needed: the file is read with PyYAML and every expectation comes from the code
-(events.kafka.SERVICES and all_topics, each service's Settings class, the operational routes).
+(events.SERVICES and all_topics, each service's Settings class, the operational routes).
 """
 
 import importlib
@@ -18,6 +18,7 @@ import yaml
 from fastapi import FastAPI
 
 from events import kafka
+from events.contracts import SERVICES
 from events.http import add_operational_routes
 from events.settings import ServiceSettings
 
@@ -180,7 +181,7 @@ def option(command: list[str], flag: str) -> str | None:
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """Settings are built from the compose file alone, whatever the test runner's own environment says."""
-    for module in kafka.SERVICES:
+    for module in SERVICES:
         for name in env_names(settings_class(module)):
             monkeypatch.delenv(name, raising=False)
 
@@ -209,7 +210,7 @@ def test_compose_file_has_the_specs_shape():
                 assert source in declared_volumes, f"{name} uses undeclared volume {source}"
 
 
-@pytest.mark.parametrize("service", kafka.SERVICES)
+@pytest.mark.parametrize("service", SERVICES)
 def test_each_service_is_served_by_uvicorn_on_uvloop_and_httptools(service):
     name, spec = api_service(service)
     command = command_of(spec)
@@ -228,7 +229,7 @@ def test_the_projector_runs_as_its_own_process():
 
 def test_every_suite_service_runs_a_known_package():
     for name, spec in suite_services().items():
-        assert module_of(spec) in kafka.SERVICES, f"{name} runs {command_of(spec)}"
+        assert module_of(spec) in SERVICES, f"{name} runs {command_of(spec)}"
 
 
 @pytest.mark.parametrize("name", sorted(suite_services()))
@@ -259,7 +260,7 @@ def test_environment_values_make_production_settings(name):
 def test_services_share_one_database_in_separate_schemas():
     suite = [settings_of(spec) for spec in suite_services().values()]
     assert len({s.database_url for s in suite}) == 1
-    schemas = [settings_of(api_service(service)[1]).schema for service in kafka.SERVICES]
+    schemas = [settings_of(api_service(service)[1]).schema for service in SERVICES]
     metrics = settings_of(api_service("metrics")[1])
     assert len(set(schemas)) == len(schemas), schemas
     assert metrics.projection not in schemas
@@ -303,10 +304,10 @@ def test_topic_creation_creates_exactly_the_codes_topics():
     assert int(env["REPLICATION_FACTOR"]) >= 1
 
 
-@pytest.mark.parametrize("service", kafka.SERVICES)
+@pytest.mark.parametrize("service", SERVICES)
 def test_ports_and_readiness_checks(service):
     name, spec = api_service(service)
-    expected = FIRST_PORT + kafka.SERVICES.index(service)
+    expected = FIRST_PORT + SERVICES.index(service)
     assert option(command_of(spec), "--port") == str(expected), name
     assert container_ports(spec) == {expected}, name
     probe = " ".join(map(str, spec["healthcheck"]["test"]))
@@ -334,7 +335,7 @@ def test_build_recipe_installs_every_package_as_non_root():
     assert path.is_file(), path
     assert path.resolve().parent == (ROOT / "infra").resolve()
     text = path.read_text()
-    assert packages() == {f"services/{s}" for s in kafka.SERVICES} | {"libs/events"}, "a package the suite lacks"
+    assert packages() == {f"services/{s}" for s in SERVICES} | {"libs/events"}, "a package the suite lacks"
     for package in sorted(packages()):
         assert re.search(rf"\./{package}\b", text), f"{path.name} does not install {package}"
     assert "-c constraints.txt" in text, "installs must use the pinned versions"

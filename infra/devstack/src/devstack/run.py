@@ -20,10 +20,10 @@ from devstack._process import ServiceStartError, log_tail
 from devstack.broker import start_broker
 from devstack.ports import LOCALHOST, free_port
 from devstack.postgres import start_postgres
+from events.contracts import SERVICES  # ports base-port, +1, +2, +3
 from events.settings import ServiceSettings
 from events.tokens import mint, new_signing_key, public_key_of
 
-SERVICES = ("tickets", "assets", "training", "metrics")  # ports base-port, +1, +2, +3
 ROLES = ("staff", "technician", "manager", "auditor", "reporting")
 TENANT = "demo-city"
 TOKEN_TTL = 12 * 3600

@@ -8,12 +8,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from events.contracts import SERVICES
 from events.settings import ServiceSettings
 
 log = structlog.get_logger()
-
-SERVICES = ("tickets", "assets", "training", "metrics")
-
 
 def all_topics(settings: ServiceSettings) -> list[str]:
     return [settings.topic(service) for service in SERVICES]

@@ -9,10 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-import events.contracts  # noqa: F401  (registers every event class)
 from events.base import Event, registered_events
+from events.contracts import SERVICES
 from events.envelope import envelope_json_schema, schema_uri
-from events.kafka import SERVICES
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 ASYNCAPI_PATH = Path(__file__).parent / "asyncapi.json"

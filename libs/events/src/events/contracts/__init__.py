@@ -1,5 +1,8 @@
-"""Every service's published events; importing this registers them all."""
+"""Every service's published events; importing this registers them all. SERVICES is the suite's one list."""
 
 from events.contracts import tickets, work_orders
 
-__all__ = ["tickets", "work_orders"]
+# The services of the suite, in port order: each is a package, a schema, an event source and a topic prefix.
+SERVICES = ("tickets", "assets", "training", "metrics")
+
+__all__ = ["SERVICES", "tickets", "work_orders"]
