@@ -23,7 +23,8 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-bench.txt
+	$(PY) -m bench $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
