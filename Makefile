@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := libs/events infra/devstack services/tickets services/assets services/training services/metrics
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: install run test bench lint schemas clean
+.PHONY: install run test test-unit test-integration test-e2e bench lint schemas clean
 
 install: $(STAMP)
 
@@ -21,6 +21,16 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The tiers by the I/O they need: none; real Postgres (and the broker for the spine); REST in, Kafka across.
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+test-integration: install
+	$(PY) -m pytest tests/integration
+
+test-e2e: install
+	$(PY) -m pytest tests/e2e
 
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-bench.txt

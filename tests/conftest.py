@@ -5,10 +5,12 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from events.app import migrated_pool
 from events.settings import ServiceSettings
 from events.tokens import new_signing_key
 from support.apps import Tokens
 from support.stack import Stack, test_stack
+from support.suite import migrations_of, settings_class
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +61,18 @@ async def db(stack, namespace):
     for row in schemas:
         await conn.execute(f'DROP SCHEMA "{row["nspname"]}" CASCADE')
     await conn.close()
+
+
+@pytest.fixture
+async def pool_for(settings_for, db):
+    """A migrated pool of any service, on the test's own schema, as the service's app would open it."""
+    pools: list[asyncpg.Pool] = []
+
+    async def make(service: str, **overrides) -> asyncpg.Pool:
+        settings = settings_for(settings_class(service), **overrides)
+        pools.append(await migrated_pool(settings, migrations_of(service)))
+        return pools[-1]
+
+    yield make
+    for pool in pools:
+        await pool.close()

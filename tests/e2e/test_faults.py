@@ -1,6 +1,5 @@
 """Faults across the spine: the broker going away and the projector being killed lose and duplicate nothing."""
 
-import asyncio
 import os
 import signal
 
@@ -23,6 +22,11 @@ async def open_tickets(client, tokens, count: int) -> list[str]:
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     return ids
+
+
+async def relay_holds_a_batch(db) -> bool:
+    """The relay holds its per-batch advisory lock only while a batch is on its way to the broker."""
+    return await db.fetchval("SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted")
 
 
 async def projected(db, settings: MetricsSettings, tenant: str) -> tuple[int, int]:
@@ -60,7 +64,7 @@ async def test_with_the_broker_stopped_tickets_are_still_opened_and_each_reaches
             os.kill(broker.pid, signal.SIGSTOP)
             try:
                 await open_tickets(tickets, tokens, 5)
-                await asyncio.sleep(1.5)  # the relay tries, and waits on the silent broker
+                await eventually(lambda: relay_holds_a_batch(db))  # it took them, and waits on the silent broker
                 waiting = f'SELECT count(*) FROM "{tickets_settings.schema}".events WHERE published_at IS NULL'
                 assert await db.fetchval(waiting) == 5
             finally:

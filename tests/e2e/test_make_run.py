@@ -53,8 +53,9 @@ def runner(run_dir, tmp_path):
 def test_make_run_serves_every_service_and_stops_cleanly_on_sigterm(runner, run_dir, tmp_path):
     stack = wait_for_stack_env(runner, run_dir / "stack.env", within=60)
     assert {f"{role}_TOKEN" for role in ROLES} <= stack.keys()
-    for service in (name.upper() for name in SERVICES):
-        assert httpx.get(f"{stack[f'{service}_URL']}/healthz").status_code == 200, service
+    for process in (*(name.upper() for name in SERVICES), "PROJECTOR"):
+        assert httpx.get(f"{stack[f'{process}_URL']}/healthz").status_code == 200, process
+    assert "metrics.projector" in httpx.get(f"{stack['PROJECTOR_URL']}/readyz").json()
     staff = {"Authorization": f"Bearer {stack['STAFF_TOKEN']}"}
     opened = httpx.post(f"{stack['TICKETS_URL']}/tickets", json=ticket_request(), headers=staff)
     assert opened.status_code == 201, opened.text

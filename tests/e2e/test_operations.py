@@ -30,7 +30,7 @@ async def test_the_correlation_id_of_a_request_reaches_the_consumer_log_lines(su
     headers = {**tokens.headers("staff"), "X-Correlation-ID": "req-7f3a"}
     response = await suite.tickets.post("/tickets", json=ticket_request(), headers=headers)
     assert response.headers["x-correlation-id"] == "req-7f3a"
-    [record] = await read_topic(suite.tickets_settings, suite.tickets_settings.topic("tickets"), 1)
+    [record] = await read_topic(suite.settings["tickets"], suite.settings["tickets"].topic("tickets"), 1)
 
     async def handler(conn, envelope):
         import structlog
@@ -39,7 +39,7 @@ async def test_the_correlation_id_of_a_request_reaches_the_consumer_log_lines(su
 
     configure_logging("metrics", "info", as_json=True)
     capsys.readouterr()
-    await process_record(suite.metrics_app.state.pool, "test.correlation", record, handler)
+    await process_record(suite.apps["metrics"].state.pool, "test.correlation", record, handler)
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     [handled] = [line for line in lines if line["event"] == "handled_in_test"]
     assert (handled["correlation_id"], handled["service"]) == ("req-7f3a", "metrics")

@@ -23,7 +23,7 @@ async def test_published_payloads_carry_no_secret_like_field_or_token(suite, tok
     staff = tokens.headers("staff")
     for n in range(3):
         assert (await suite.tickets.post("/tickets", json=ticket_request(subject=f"S{n}"), headers=staff)).is_success
-    settings = suite.tickets_settings
+    settings = suite.settings["tickets"]
     records = await read_topic(settings, settings.topic("tickets"), 3)
     assert len(records) == 3
     for record in records:

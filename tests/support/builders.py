@@ -1,11 +1,14 @@
 """Builders of events and requests with sensible defaults, and a versioned event for upcasting tests."""
 
+from datetime import UTC, datetime
 from typing import ClassVar
 from uuid import uuid4
 
 from events.base import Event
 from events.contracts.tickets import Level, Priority, TicketOpened
 from events.settings import ServiceSettings
+
+OPENED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class CallerNamed(Event):
@@ -14,8 +17,8 @@ class CallerNamed(Event):
     event_type: ClassVar[str] = "testing.caller_named"
     schema_version: ClassVar[int] = 3
     upcasters: ClassVar = {
-        1: lambda d: {"display_name": d["name"]},
-        2: lambda d: dict(zip(("given", "family"), d["display_name"].split(" ", 1), strict=True)),
+        1: lambda d, _: {"display_name": d["name"]},
+        2: lambda d, _: dict(zip(("given", "family"), d["display_name"].split(" ", 1), strict=True)),
     }
 
     given: str
@@ -30,7 +33,7 @@ class RelaySettings(ServiceSettings):
 
 def opened(**overrides) -> TicketOpened:
     fields = dict(ticket_id=uuid4(), requester_id="alice", subject="Printer jam", description="Tray 2",
-                  category="hardware", impact=Level.LOW, urgency=Level.HIGH, priority=Priority.P3)
+                  category="hardware", impact=Level.LOW, urgency=Level.HIGH, priority=Priority.P3, at=OPENED_AT)
     return TicketOpened(**{**fields, **overrides})
 
 

@@ -8,7 +8,8 @@ import pytest
 from events import kafka, store
 from events.db import STORE_MIGRATIONS, create_pool, lock_key, migrate_pool
 from events.envelope import Context, Envelope
-from events.relay import RelayStatus, publish_batch, run_relay
+from events.relay import publish_batch, run_relay
+from events.tasks import Status
 from support.apps import eventually, running
 from support.builders import RelaySettings, opened
 from support.kafka import read_topic
@@ -41,7 +42,7 @@ async def unpublished(pool) -> int:
 async def test_the_relay_publishes_every_event_in_stream_order_keyed_by_stream(relay_setup):
     settings, pool = relay_setup
     await append_streams(pool, streams=4, events=6)
-    async with running(run_relay(pool, settings, RelayStatus())):
+    async with running(run_relay(pool, settings, Status())):
         await eventually(lambda: _none_left(pool))
     records = await read_topic(settings, settings.topic("tickets"), 24)
     versions = defaultdict(list)
@@ -75,7 +76,7 @@ async def test_a_second_relay_publishes_nothing_while_the_first_holds_the_lock(r
 async def test_two_relays_running_together_publish_each_event_once(relay_setup):
     settings, pool = relay_setup
     await append_streams(pool, streams=10, events=10)
-    async with running(run_relay(pool, settings, RelayStatus())), running(run_relay(pool, settings, RelayStatus())):
+    async with running(run_relay(pool, settings, Status())), running(run_relay(pool, settings, Status())):
         await eventually(lambda: _none_left(pool), within=15)
     records = await read_topic(settings, settings.topic("tickets"), 101, within=3)
     ids = [Envelope.from_json(r.value).id for r in records]
@@ -85,7 +86,7 @@ async def test_two_relays_running_together_publish_each_event_once(relay_setup):
 async def test_while_the_broker_is_unreachable_events_wait_in_the_store(relay_setup):
     settings, pool = relay_setup
     unreachable = settings.model_copy(update={"kafka_bootstrap_servers": "127.0.0.1:1"})
-    status = RelayStatus()
+    status = Status()
     await append_streams(pool, streams=2, events=2)
     async with running(run_relay(pool, unreachable, status)):
         await eventually(lambda: asyncio.sleep(0, result=status.last_error))

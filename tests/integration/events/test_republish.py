@@ -5,8 +5,9 @@ import pytest
 from events import kafka, store
 from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.envelope import Context, Envelope
-from events.relay import RelayStatus, run_relay
+from events.relay import run_relay
 from events.republish import republish
+from events.tasks import Status
 from support.apps import eventually, running
 from support.builders import RelaySettings, opened
 from support.kafka import read_topic
@@ -32,7 +33,7 @@ async def test_republished_events_reach_an_empty_topic_again_in_stream_order(poo
     # A fresh topic prefix stands for the broker that came back empty.
     fresh = settings_for(RelaySettings, kafka_topic_prefix=f"{namespace}.fresh.")
     await kafka.ensure_topics(fresh, [fresh.topic("tickets")])
-    async with running(run_relay(pool, fresh, RelayStatus())):
+    async with running(run_relay(pool, fresh, Status())):
         await eventually(lambda: _all_published(pool))
     records = await read_topic(fresh, fresh.topic("tickets"), 2)
     assert [Envelope.from_json(r.value).streamversion for r in records] == [2, 3]

@@ -2,12 +2,15 @@
 
 from datetime import UTC, datetime
 
+import httpx
+import orjson
 import pytest
 
+from devstack import free_port
 from events import kafka
 from events.db import migrate
 from events.envelope import Context, wrap
-from metrics.projections import MIGRATIONS
+from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.projector import run_projector
 from metrics.settings import Settings
 from support.apps import eventually, running
@@ -19,13 +22,13 @@ from support.kafka import publish_raw
 async def projector_settings(settings_for, db):
     settings = settings_for(Settings, projector_attempts=2)
     await kafka.ensure_topics(settings, kafka.all_topics(settings))
-    await migrate(db, settings.projection, MIGRATIONS)  # so the test can read before the projector starts
+    await migrate(db, settings.projection, PROJECTION_MIGRATIONS)  # so the test can read before the projector starts
     return settings
 
 
 def ticket_opened_json(tenant: str, stream: str, when: datetime) -> bytes:
     ctx = Context(tenant=tenant, actor="alice", correlation_id="corr-1", recorded_at=when)
-    return wrap(opened(), stream_id=stream, stream_version=1, ctx=ctx).to_json()
+    return orjson.dumps(wrap(opened(at=when), stream_id=stream, stream_version=1, ctx=ctx).document())
 
 
 async def count_on(db, settings, tenant: str, day: str) -> int | None:
@@ -61,3 +64,20 @@ async def test_a_poison_record_is_dead_lettered_and_the_next_one_processed(proje
     assert [(r["topic"], r["record_value"], r["attempts"]) for r in parked] == [
         (settings.topic("assets"), '{"not": "a cloud event"', 2)]
     assert "validation error" in parked[0]["error"].lower()
+
+
+async def test_the_projector_answers_health_readiness_and_metrics_on_its_own_port(settings_for, db):
+    settings = settings_for(Settings, worker_port=free_port(19000))
+    url = f"http://127.0.0.1:{settings.worker_port}"
+    async with running(run_projector(settings)), httpx.AsyncClient(base_url=url) as client:
+
+        async def consuming() -> bool:
+            try:
+                ready = await client.get("/readyz")
+            except httpx.TransportError:  # not listening yet
+                return False
+            return ready.status_code == 200 and ready.json()[settings.projector_group]["running"]
+
+        assert await eventually(consuming, within=15)
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert "consumer_records" in (await client.get("/metrics")).text

@@ -3,12 +3,13 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from events import kafka
 from events.db import migrate
 from events.envelope import Context, wrap
-from metrics.projections import MIGRATIONS
+from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.projector import run_projector
 from metrics.rebuild import rebuild
 from metrics.settings import Settings
@@ -21,7 +22,7 @@ DAY = datetime(2026, 5, 4, 8, tzinfo=UTC)
 
 def opened_json(tenant: str, n: int) -> bytes:
     ctx = Context(tenant=tenant, actor="alice", correlation_id=f"c-{n}", recorded_at=DAY + timedelta(minutes=n))
-    return wrap(opened(), stream_id=f"ticket-{n}", stream_version=1, ctx=ctx).to_json()
+    return orjson.dumps(wrap(opened(at=ctx.recorded_at), stream_id=f"ticket-{n}", stream_version=1, ctx=ctx).document())
 
 
 async def totals(db, schema: str, tenant: str) -> tuple[int, int]:
@@ -35,7 +36,7 @@ async def totals(db, schema: str, tenant: str) -> tuple[int, int]:
 async def test_a_rebuild_replays_every_event_once_while_the_live_projector_keeps_going(settings_for, db, tokens):
     settings, tenant = settings_for(Settings), tokens.tenant
     await kafka.ensure_topics(settings, kafka.all_topics(settings))
-    await migrate(db, settings.projection, MIGRATIONS)
+    await migrate(db, settings.projection, PROJECTION_MIGRATIONS)
     topic = settings.topic("tickets")
     await publish_raw(settings, topic, *[opened_json(tenant, n) for n in range(20)])
     async with running(run_projector(settings)):

@@ -2,20 +2,19 @@
 
 import asyncio
 from datetime import UTC, datetime
-from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from events import store
-from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
+from events.contracts.tickets import Level
+from events.db import create_pool
 from events.envelope import Context
 from events.ids import uuid7
 from tickets import service
 from tickets.domain import commands as cmd
-from tickets.domain.ticket import Level
+from tickets.schedulers import scan_sla_clocks
 from tickets.settings import Settings
-from tickets.sla_scheduler import scan_once
 
 TORONTO = ZoneInfo("America/Toronto")
 ALICE, TECH = cmd.Actor("alice", False), cmd.Actor("tina", True)
@@ -26,19 +25,15 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-async def pool(settings_for, db):
-    settings = settings_for(Settings)
-    pool = await create_pool(settings.database_url, settings.schema)
-    sources = {"events.store": STORE_MIGRATIONS, "tickets": files("tickets") / "migrations"}
-    await migrate_pool(pool, settings.schema, sources)
-    yield pool
-    await pool.close()
+async def pool(pool_for):
+    return await pool_for("tickets")
 
 
 async def run(pool, ticket_id, command, at: datetime):
     ctx = Context("ottawa", command.by.id, "c", recorded_at=at)
-    async with pool.acquire() as conn, conn.transaction():
-        await service.execute(conn, ticket_id, command, ctx)
+    async with pool.acquire() as conn:
+        policy = (await service.load_policy(conn, "ottawa")).state
+        await service.handle_ticket(conn, ticket_id, command, ctx, policy=policy)
 
 
 async def open_ticket(pool, at: datetime):
@@ -59,13 +54,13 @@ async def sla_events(pool, ticket_id) -> list[tuple[str, str, datetime]]:
 
 async def test_a_breach_is_recorded_once_at_the_moment_it_happened_even_across_a_restart(pool, stack, settings_for):
     ticket_id = await open_ticket(pool, local(6, 15))
-    assert await scan_once(pool, local(6, 15, 50)) == 1  # the response warning at 15:45, nothing else yet
-    assert await scan_once(pool, local(6, 16, 5)) == 1  # the response breach at 16:00
+    assert await scan_sla_clocks(pool, local(6, 15, 50)) == 1  # the response warning at 15:45, nothing else yet
+    assert await scan_sla_clocks(pool, local(6, 16, 5)) == 1  # the response breach at 16:00
     restarted = await create_pool(stack.database_url, settings_for(Settings).schema)
     try:
-        assert await scan_once(restarted, local(6, 16, 5)) == 0
-        assert await scan_once(restarted, local(12, 9)) == 2  # the resolution warning and breach
-        assert await scan_once(restarted, local(12, 9)) == 0
+        assert await scan_sla_clocks(restarted, local(6, 16, 5)) == 0
+        assert await scan_sla_clocks(restarted, local(12, 9)) == 2  # the resolution warning and breach
+        assert await scan_sla_clocks(restarted, local(12, 9)) == 0
     finally:
         await restarted.close()
     assert await sla_events(pool, ticket_id) == [
@@ -79,14 +74,14 @@ async def test_a_breach_is_recorded_once_at_the_moment_it_happened_even_across_a
 
 async def test_two_schedulers_at_once_record_each_mark_once(pool):
     tickets = [await open_ticket(pool, local(6, 15)) for _ in range(5)]
-    await asyncio.gather(scan_once(pool, local(12, 9)), scan_once(pool, local(12, 9)))
+    await asyncio.gather(scan_sla_clocks(pool, local(12, 9)), scan_sla_clocks(pool, local(12, 9)))
     for ticket_id in tickets:
         assert len(await sla_events(pool, ticket_id)) == 4
 
 
 async def test_a_scheduler_that_was_down_catches_up_with_the_right_times(pool):
     ticket_id = await open_ticket(pool, local(6, 15))
-    assert await scan_once(pool, local(20, 9)) == 4
+    assert await scan_sla_clocks(pool, local(20, 9)) == 4
     assert [at for *_, at in await sla_events(pool, ticket_id)] == [
         local(6, 15, 45), local(6, 16), local(9, 13), local(9, 15)]
 
@@ -95,12 +90,12 @@ async def test_a_resolved_ticket_closes_by_itself_when_its_window_has_passed(poo
     ticket_id = await open_ticket(pool, local(6, 15))
     await run(pool, ticket_id, cmd.AcknowledgeTicket(TECH, local(6, 15, 10)), local(6, 15, 10))
     await run(pool, ticket_id, cmd.ResolveTicket("solved", "Restarted", TECH, local(6, 15, 20)), local(6, 15, 20))
-    await scan_once(pool, local(11, 15))
+    await scan_sla_clocks(pool, local(11, 15))
     async with pool.acquire() as conn:
-        state, _ = await service.load_ticket(conn, ticket_id, "ottawa")
+        state = (await service.read_ticket(conn, ticket_id, "ottawa")).state
         assert state.status == "resolved"
-    await scan_once(pool, local(11, 15, 21))  # three business days: Monday, Tuesday, Wednesday
+    await scan_sla_clocks(pool, local(11, 15, 21))  # three business days: Monday, Tuesday, Wednesday
     async with pool.acquire() as conn:
-        state, _ = await service.load_ticket(conn, ticket_id, "ottawa")
+        state = (await service.read_ticket(conn, ticket_id, "ottawa")).state
         [closed] = [r.envelope for r in await store.load(conn, str(ticket_id)) if r.envelope.type.endswith("closed")]
     assert (state.status, closed.data["closure"], closed.time) == ("closed", "automatic", local(11, 15, 20))

@@ -1,8 +1,10 @@
 """Event classes, the registry, upcasting and the golden schema files, without I/O."""
 
 import re
+from datetime import UTC, datetime
 from typing import ClassVar
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
@@ -13,15 +15,16 @@ from events.envelope import Context, Envelope, wrap
 from support.builders import CallerNamed, opened
 
 SECRET_LIKE = re.compile(r"pass(word|code|phrase)?|secret|token|credential|private_?key|pin$", re.IGNORECASE)
+STORED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_an_event_stored_as_v1_is_read_back_as_the_current_version():
-    event = event_from_stored("testing.caller_named", 1, {"name": "Ada Lovelace"})
+    event = event_from_stored("testing.caller_named", 1, {"name": "Ada Lovelace"}, STORED_AT)
     assert event == CallerNamed(given="Ada", family="Lovelace")
 
 
 def test_an_event_stored_at_the_current_version_is_not_upcast():
-    event = event_from_stored("testing.caller_named", 3, {"given": "A", "family": "B"})
+    event = event_from_stored("testing.caller_named", 3, {"given": "A", "family": "B"}, STORED_AT)
     assert event == CallerNamed(given="A", family="B")
 
 
@@ -40,7 +43,7 @@ def test_an_event_type_cannot_be_taken_by_a_second_class():
 
 def test_unknown_event_types_are_named_in_the_error():
     with pytest.raises(UnknownEventType, match=r"nowhere\.nothing_happened"):
-        event_from_stored("nowhere.nothing_happened", 1, {})
+        event_from_stored("nowhere.nothing_happened", 1, {}, STORED_AT)
 
 
 def test_events_are_frozen_and_refuse_unknown_fields():
@@ -61,14 +64,29 @@ def test_the_envelope_carries_cloudevents_attributes_and_the_suite_extensions():
         assert document[attribute] is not None, attribute
     assert document["specversion"] == "1.0"
     assert (document["source"], document["type"]) == ("/tickets", "tickets.ticket_opened")
-    assert Envelope.from_json(envelope.to_json()) == envelope
+    assert Envelope.from_json(orjson.dumps(envelope.document())) == envelope
 
 
 def test_an_install_recorded_later_keeps_both_times():
     ctx = Context(tenant="t", actor="a", correlation_id="c")
     earlier = ctx.recorded_at.replace(year=ctx.recorded_at.year - 1)
-    envelope = wrap(opened(), stream_id="s", stream_version=1, ctx=Context("t", "a", "c", occurred_at=earlier))
+    envelope = wrap(opened(at=earlier), stream_id="s", stream_version=1, ctx=ctx)
     assert envelope.time == earlier and envelope.recordedtime > earlier
+
+
+def test_an_event_without_a_business_time_takes_the_time_it_occurred_from_the_context():
+    ctx = Context(tenant="t", actor="a", correlation_id="c")
+    earlier = ctx.recorded_at.replace(year=ctx.recorded_at.year - 1)
+    named = CallerNamed(given="Ada", family="Lovelace")
+    envelope = wrap(named, stream_id="s", stream_version=1, ctx=Context("t", "a", "c", occurred_at=earlier))
+    assert envelope.time == earlier and envelope.recordedtime > earlier
+
+
+def test_an_events_own_business_time_wins_over_the_contexts():
+    ctx = Context(tenant="t", actor="a", correlation_id="c", occurred_at=STORED_AT.replace(year=2020))
+    event = opened(at=STORED_AT)
+    envelope = wrap(event, stream_id="s", stream_version=1, ctx=ctx)
+    assert (envelope.time, envelope.event()) == (STORED_AT, event)
 
 
 def test_golden_schema_files_match_every_published_event_class():

@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 from events.contracts import tickets as ev
 from events.contracts.tickets import CalendarDocument, Level, Priority, ResolutionCode, SlaClock
+from events.testing import given
 from tickets.domain import commands as cmd
 from tickets.domain import ticket_clocks
 from tickets.domain.policy import DEFAULT_TARGETS, DeskPolicy
-from tickets.domain.ticket import NO_TICKET, decide, fold
+from tickets.domain.ticket import TICKET
 
 TORONTO = ZoneInfo("America/Toronto")
-ALICE, TECH = cmd.Actor("alice", False), cmd.Actor("tina", True)
 
 # Mon-Fri 08:30-16:30 in Toronto, Tuesday 10 March 2026 a holiday. Clocks change on Sunday 8 March.
 POLICY = DeskPolicy(calendar_document=CalendarDocument(
@@ -24,20 +24,22 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=TORONTO).astimezone(UTC)
 
 
-def ticket_after(*commands):
-    state = NO_TICKET
-    for command in commands:
-        state = fold(decide(state, command), state)
-    return state
+def ticket_after(*events):
+    return given(TICKET, *events).state
 
 
 # A P2 ticket (response 60, resolution 480 business minutes) opened Friday 6 March at 15:00,
 # acknowledged at 15:30, waiting on the requester Monday 09:00-11:30.
-OPENED = cmd.OpenTicket(uuid4(), "alice", "Payroll app down", "Error 500", "software", Level.MEDIUM, Level.HIGH,
-                        ALICE, local(6, 15))
-ACKNOWLEDGED = cmd.AcknowledgeTicket(TECH, local(6, 15, 30))
-ASKED = cmd.RequestInformation("Which browser?", TECH, local(9, 9))
-ANSWERED = cmd.ProvideInformation("Edge", ALICE, local(9, 11, 30))
+OPENED = ev.TicketOpened(ticket_id=uuid4(), requester_id="alice", subject="Payroll app down", description="Error 500",
+                         category="software", impact=Level.MEDIUM, urgency=Level.HIGH, priority=Priority.P2,
+                         at=local(6, 15))
+ACKNOWLEDGED = ev.TicketAcknowledged(technician_id="tina", at=local(6, 15, 30))
+ASKED = ev.InformationRequested(question="Which browser?", at=local(9, 9))
+ANSWERED = ev.InformationProvided(answer="Edge", at=local(9, 11, 30))
+
+
+def resolved(at: datetime, note: str) -> ev.TicketResolved:
+    return ev.TicketResolved(resolution_code=ResolutionCode.SOLVED, note=note, technician_id="tina", at=at)
 
 
 def test_the_response_clock_is_met_by_the_acknowledgement_half_an_hour_in():
@@ -67,7 +69,7 @@ def test_while_pending_the_resolution_clock_is_paused_and_has_no_due_time():
 def test_the_marks_due_are_stamped_with_the_moment_each_was_reached():
     ticket = ticket_after(OPENED, ASKED, ANSWERED)
     marks = ticket_clocks.due_marks(ticket, POLICY, local(11, 10))
-    found = [(type(m).__name__, m.clock, ticket_clocks.mark_time(m)) for m in marks]
+    found = [(type(m).__name__, m.clock, m.at) for m in marks]
     # Response: 45 and 60 business minutes after Friday 15:00. Asking at Monday 09:00 came too late.
     assert found == [
         ("SlaWarningReached", SlaClock.RESPONSE, local(6, 15, 45)),
@@ -78,15 +80,14 @@ def test_the_marks_due_are_stamped_with_the_moment_each_was_reached():
 
 
 def test_a_mark_already_recorded_is_not_due_again():
-    ticket = ticket_after(OPENED, ACKNOWLEDGED)
-    marks = ticket_clocks.due_marks(ticket, POLICY, local(13, 12))
-    ticket = fold(marks, ticket)
-    assert ticket_clocks.due_marks(ticket, POLICY, local(13, 12)) == []
+    marks = ticket_clocks.due_marks(ticket_after(OPENED, ACKNOWLEDGED), POLICY, local(13, 12))
+    recorded = given(TICKET, OPENED, ACKNOWLEDGED).when(cmd.RecordSlaMarks(tuple(marks)))
+    assert recorded == marks
+    assert ticket_clocks.due_marks(ticket_after(OPENED, ACKNOWLEDGED, *recorded), POLICY, local(13, 12)) == []
 
 
 def test_a_ticket_resolved_within_target_is_met_and_due_nothing():
-    ticket = ticket_after(OPENED, ACKNOWLEDGED, cmd.ResolveTicket(ResolutionCode.SOLVED, "Restarted", TECH,
-                                                                   local(6, 16)))
+    ticket = ticket_after(OPENED, ACKNOWLEDGED, resolved(local(6, 16), "Restarted"))
     views = ticket_clocks.clocks(ticket, POLICY, local(20, 12))
     assert {clock: view.state for clock, view in views.items()} == {"response": "met", "resolution": "met"}
     assert ticket_clocks.due_marks(ticket, POLICY, local(20, 12)) == []
@@ -101,6 +102,6 @@ def test_a_category_target_overrides_the_priority_target():
 
 
 def test_a_resolved_ticket_closes_by_itself_three_business_days_later_at_the_same_time():
-    ticket = ticket_after(OPENED, cmd.ResolveTicket(ResolutionCode.SOLVED, "Done", TECH, local(6, 16)))
+    ticket = ticket_after(OPENED, resolved(local(6, 16), "Done"))
     # Monday 9, (Tuesday 10 is a holiday), Wednesday 11, Thursday 12.
     assert ticket_clocks.auto_close_at(ticket, POLICY) == local(12, 16)

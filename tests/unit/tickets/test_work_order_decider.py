@@ -1,6 +1,6 @@
 """The work-order decider, given / when / then, without I/O."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -18,9 +18,17 @@ from events.contracts.work_orders import (
     WorkOrderStarted,
     WorkTimeLogged,
 )
-from tickets.domain.errors import NotFound
+from events.errors import NotFound
+from events.testing import given
+from tickets.domain.errors import (
+    WorkOrderAlreadyExists,
+    WorkOrderAlreadyStarted,
+    WorkOrderHasNoDevice,
+    WorkOrderNotOpen,
+    WorkOrderNotStarted,
+)
 from tickets.domain.work_order import (
-    NO_WORK_ORDER,
+    WORK_ORDER,
     CancelWorkOrder,
     CompleteWorkOrder,
     CreateWorkOrder,
@@ -30,172 +38,163 @@ from tickets.domain.work_order import (
     ScheduleWorkOrder,
     StartWorkOrder,
     Status,
-    WorkOrderAlreadyExists,
-    WorkOrderAlreadyStarted,
-    WorkOrderHasNoDevice,
-    WorkOrderNotOpen,
-    WorkOrderNotStarted,
-    decide,
-    decide_all,
-    fold,
 )
 
 ID, TICKET, DEVICE = uuid4(), uuid4(), uuid4()
-MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FRIDAY = datetime(2026, 2, 27, 10, 0, tzinfo=UTC)  # when the order is written up
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the visit
 TONER = PartUsed(part="toner cartridge", quantity=2, unit_cost=Decimal("49.90"))
 
+
+def at(minutes: int) -> datetime:
+    return MONDAY + timedelta(minutes=minutes)
+
+
 CREATED = WorkOrderCreated(work_order_id=ID, title="Replace fuser", description="3rd floor printer",
-                           kind=WorkOrderKind.CORRECTIVE, ticket_id=TICKET, device_id=DEVICE)
-SCHEDULED = WorkOrderScheduled(work_order_id=ID, technician_id="tom", scheduled_for=MONDAY)
-STARTED = WorkOrderStarted(work_order_id=ID, technician_id="tom")
-COMPLETED = WorkOrderCompleted(work_order_id=ID, summary="Fuser replaced")
-CANCELLED = WorkOrderCancelled(work_order_id=ID, reason="Printer retired")
+                           kind=WorkOrderKind.CORRECTIVE, ticket_id=TICKET, device_id=DEVICE, at=FRIDAY)
+SCHEDULED = WorkOrderScheduled(work_order_id=ID, technician_id="tom", scheduled_for=MONDAY, at=FRIDAY)
+STARTED = WorkOrderStarted(work_order_id=ID, technician_id="tom", at=at(0))
+COMPLETED = WorkOrderCompleted(work_order_id=ID, summary="Fuser replaced", at=at(60))
+CANCELLED = WorkOrderCancelled(work_order_id=ID, reason="Printer retired", at=at(5))
 
 HISTORIES = {"created": [CREATED], "scheduled": [CREATED, SCHEDULED], "started": [CREATED, SCHEDULED, STARTED]}
 CLOSED = {"completed": [CREATED, STARTED, COMPLETED], "cancelled": [CREATED, CANCELLED]}
 
 
-def given(*events):
-    return fold(list(events))
-
-
 def repair(**overrides) -> LogRepair:
     fields = dict(work_order_id=ID, repair_id=uuid4(), technician_id="tom", fault="Fuser worn", action="Replaced fuser",
-                  parts=(TONER,), minutes=45)
+                  parts=(TONER,), minutes=45, at=at(50))
     return LogRepair(**{**fields, **overrides})
 
 
 EVERY_CHANGE = [
-    ScheduleWorkOrder(ID, "tom", MONDAY), StartWorkOrder(ID, "tom"), LogWorkTime(ID, "tom", 10),
-    RecordPartsUsed(ID, "tom", (TONER,)), CompleteWorkOrder(ID, "done"), CancelWorkOrder(ID, "no longer needed"),
-    repair(),
+    ScheduleWorkOrder(ID, "tom", MONDAY, at=at(70)), StartWorkOrder(ID, "tom", at=at(70)),
+    LogWorkTime(ID, "tom", 10, at=at(70)), RecordPartsUsed(ID, "tom", (TONER,), at=at(70)),
+    CompleteWorkOrder(ID, "done", at=at(70)), CancelWorkOrder(ID, "no longer needed", at=at(70)), repair(),
 ]
 
 
 def test_creating_a_work_order_records_it_as_created():
-    command = CreateWorkOrder(ID, "Replace fuser", "3rd floor printer", ticket_id=TICKET, device_id=DEVICE)
-    [event] = decide(NO_WORK_ORDER, command)
-    assert event == CREATED
-    order = given(event)
+    command = CreateWorkOrder(ID, "Replace fuser", "3rd floor printer", ticket_id=TICKET, device_id=DEVICE, at=FRIDAY)
+    given(WORK_ORDER).then(command, CREATED)
+    order = given(WORK_ORDER, CREATED).state
     assert (order.status, order.ticket_id, order.device_id, order.kind) == (
         Status.CREATED, TICKET, DEVICE, WorkOrderKind.CORRECTIVE)
 
 
 def test_a_work_order_cannot_be_created_twice():
-    with pytest.raises(WorkOrderAlreadyExists, match="already exists"):
-        decide(given(CREATED), CreateWorkOrder(ID, "Again"))
+    given(WORK_ORDER, CREATED).refuses(CreateWorkOrder(ID, "Again", at=at(1)), WorkOrderAlreadyExists,
+                                       match="already exists")
 
 
 @pytest.mark.parametrize("command", EVERY_CHANGE, ids=lambda c: type(c).__name__)
 def test_every_change_to_an_unknown_work_order_is_not_found(command):
-    with pytest.raises(NotFound, match=str(ID)):
-        decide(NO_WORK_ORDER, command)
+    given(WORK_ORDER).refuses(command, NotFound, match=str(ID))
 
 
 def test_scheduling_books_a_technician_for_a_time():
-    [event] = decide(given(CREATED), ScheduleWorkOrder(ID, "tom", MONDAY))
-    assert event == SCHEDULED
-    order = given(CREATED, event)
+    given(WORK_ORDER, CREATED).then(ScheduleWorkOrder(ID, "tom", MONDAY, at=FRIDAY), SCHEDULED)
+    order = given(WORK_ORDER, CREATED, SCHEDULED).state
     assert (order.status, order.technician_id, order.scheduled_for) == (Status.SCHEDULED, "tom", MONDAY)
 
 
 def test_scheduling_again_before_the_start_reassigns_the_order():
-    order = given(CREATED, SCHEDULED, *decide(given(CREATED, SCHEDULED), ScheduleWorkOrder(ID, "ann", MONDAY)))
+    rescheduled = WorkOrderScheduled(work_order_id=ID, technician_id="ann", scheduled_for=MONDAY, at=at(-30))
+    given(WORK_ORDER, CREATED, SCHEDULED).then(ScheduleWorkOrder(ID, "ann", MONDAY, at=at(-30)), rescheduled)
+    order = given(WORK_ORDER, CREATED, SCHEDULED, rescheduled).state
     assert (order.status, order.technician_id) == (Status.SCHEDULED, "ann")
 
 
 def test_a_started_order_cannot_be_scheduled_again():
-    with pytest.raises(WorkOrderAlreadyStarted, match="only before work begins"):
-        decide(given(*HISTORIES["started"]), ScheduleWorkOrder(ID, "ann", MONDAY))
+    given(WORK_ORDER, *HISTORIES["started"]).refuses(ScheduleWorkOrder(ID, "ann", MONDAY, at=at(1)),
+                                                     WorkOrderAlreadyStarted, match="only before work begins")
 
 
 def test_starting_a_scheduled_order_makes_its_starter_the_technician():
-    [event] = decide(given(CREATED, SCHEDULED), StartWorkOrder(ID, "ann"))
-    order = given(CREATED, SCHEDULED, event)
+    started = WorkOrderStarted(work_order_id=ID, technician_id="ann", at=at(0))
+    given(WORK_ORDER, CREATED, SCHEDULED).then(StartWorkOrder(ID, "ann", at=at(0)), started)
+    order = given(WORK_ORDER, CREATED, SCHEDULED, started).state
     assert (order.status, order.technician_id) == (Status.STARTED, "ann")
 
 
 def test_an_unscheduled_order_can_be_started_by_the_technician_at_hand():
-    [event] = decide(given(CREATED), StartWorkOrder(ID, "tom"))
-    assert event == STARTED
+    given(WORK_ORDER, CREATED).then(StartWorkOrder(ID, "tom", at=at(0)), STARTED)
 
 
 def test_an_order_cannot_be_started_twice():
-    with pytest.raises(WorkOrderAlreadyStarted, match="already started"):
-        decide(given(*HISTORIES["started"]), StartWorkOrder(ID, "tom"))
+    given(WORK_ORDER, *HISTORIES["started"]).refuses(StartWorkOrder(ID, "tom", at=at(1)), WorkOrderAlreadyStarted,
+                                                     match="already started")
 
 
 @pytest.mark.parametrize("history", HISTORIES)
 def test_time_and_parts_are_logged_on_any_open_order(history):
-    state = given(*HISTORIES[history])
-    [logged] = decide(state, LogWorkTime(ID, "tom", 30, "diagnosis"))
-    [used] = decide(state, RecordPartsUsed(ID, "tom", (TONER,)))
-    assert logged == WorkTimeLogged(work_order_id=ID, technician_id="tom", minutes=30, note="diagnosis")
-    assert used == PartsUsed(work_order_id=ID, technician_id="tom", parts=(TONER,))
-    order = fold([logged, logged, used], state)
-    assert (order.minutes, order.parts, order.status) == (60, (TONER,), state.status)
+    logged = WorkTimeLogged(work_order_id=ID, technician_id="tom", minutes=30, note="diagnosis", at=at(30))
+    used = PartsUsed(work_order_id=ID, technician_id="tom", parts=(TONER,), at=at(31))
+    order = given(WORK_ORDER, *HISTORIES[history])
+    order.then(LogWorkTime(ID, "tom", 30, "diagnosis", at=at(30)), logged)
+    order.then(RecordPartsUsed(ID, "tom", (TONER,), at=at(31)), used)
+    after = given(WORK_ORDER, *HISTORIES[history], logged, logged, used).state
+    assert (after.minutes, after.parts, after.status) == (60, (TONER,), order.state.status)
 
 
 @pytest.mark.parametrize("history", ["created", "scheduled"])
 def test_completing_needs_a_started_order(history):
-    with pytest.raises(WorkOrderNotStarted, match="completing needs a started order"):
-        decide(given(*HISTORIES[history]), CompleteWorkOrder(ID, "done"))
+    given(WORK_ORDER, *HISTORIES[history]).refuses(CompleteWorkOrder(ID, "done", at=at(60)), WorkOrderNotStarted,
+                                                   match="completing needs a started order")
 
 
 def test_completing_a_started_order_closes_it_with_a_summary():
-    [event] = decide(given(*HISTORIES["started"]), CompleteWorkOrder(ID, "Fuser replaced"))
-    assert event == COMPLETED
-    order = given(*HISTORIES["started"], event)
+    given(WORK_ORDER, *HISTORIES["started"]).then(CompleteWorkOrder(ID, "Fuser replaced", at=at(60)), COMPLETED)
+    order = given(WORK_ORDER, *HISTORIES["started"], COMPLETED).state
     assert (order.status, order.summary) == (Status.COMPLETED, "Fuser replaced")
 
 
 @pytest.mark.parametrize("history", HISTORIES)
 def test_any_open_order_can_be_cancelled_with_a_reason(history):
-    [event] = decide(given(*HISTORIES[history]), CancelWorkOrder(ID, "Printer retired"))
-    assert event == CANCELLED
-    order = given(*HISTORIES[history], event)
+    given(WORK_ORDER, *HISTORIES[history]).then(CancelWorkOrder(ID, "Printer retired", at=at(5)), CANCELLED)
+    order = given(WORK_ORDER, *HISTORIES[history], CANCELLED).state
     assert (order.status, order.cancel_reason) == (Status.CANCELLED, "Printer retired")
 
 
 def test_a_completed_order_cannot_be_cancelled():
-    with pytest.raises(WorkOrderNotOpen, match="is completed: only open work orders change"):
-        decide(given(*CLOSED["completed"]), CancelWorkOrder(ID, "oops"))
+    given(WORK_ORDER, *CLOSED["completed"]).refuses(CancelWorkOrder(ID, "oops", at=at(61)), WorkOrderNotOpen,
+                                                    match="is completed: only open work orders change")
 
 
 @pytest.mark.parametrize("closed", CLOSED)
 @pytest.mark.parametrize("command", EVERY_CHANGE, ids=lambda c: type(c).__name__)
 def test_a_closed_order_refuses_every_change(closed, command):
-    with pytest.raises(WorkOrderNotOpen, match=f"is {closed}"):
-        decide(given(*CLOSED[closed]), command)
+    given(WORK_ORDER, *CLOSED[closed]).refuses(command, WorkOrderNotOpen, match=f"is {closed}")
 
 
 def test_a_repair_on_a_started_order_is_logged_against_its_device_and_ticket():
     command = repair()
-    [event] = decide(given(*HISTORIES["started"]), command)
-    assert event == RepairLogged(repair_id=command.repair_id, device_id=DEVICE, ticket_id=TICKET, work_order_id=ID,
-                                 technician_id="tom", fault="Fuser worn", action="Replaced fuser", parts=(TONER,),
-                                 minutes=45)
+    given(WORK_ORDER, *HISTORIES["started"]).then(command, RepairLogged(
+        repair_id=command.repair_id, device_id=DEVICE, ticket_id=TICKET, work_order_id=ID, technician_id="tom",
+        fault="Fuser worn", action="Replaced fuser", parts=(TONER,), minutes=45, at=at(50)))
 
 
 def test_a_repairs_time_and_parts_count_toward_the_order():
     command = repair()
-    order = given(*HISTORIES["started"], *decide(given(*HISTORIES["started"]), command))
+    repaired = given(WORK_ORDER, *HISTORIES["started"]).when(command)
+    order = given(WORK_ORDER, *HISTORIES["started"], *repaired).state
     assert (order.minutes, order.parts, order.repairs) == (45, (TONER,), (command.repair_id,))
 
 
 @pytest.mark.parametrize("history", ["created", "scheduled"])
 def test_a_repair_needs_a_started_order(history):
-    with pytest.raises(WorkOrderNotStarted, match="logging a repair needs a started order"):
-        decide(given(*HISTORIES[history]), repair())
+    given(WORK_ORDER, *HISTORIES[history]).refuses(repair(), WorkOrderNotStarted,
+                                                   match="logging a repair needs a started order")
 
 
 def test_a_repair_needs_an_order_that_names_a_device():
     deviceless = CREATED.model_copy(update={"device_id": None})
-    with pytest.raises(WorkOrderHasNoDevice, match="repairs are logged on a device"):
-        decide(given(deviceless, STARTED), repair())
+    given(WORK_ORDER, deviceless, STARTED).refuses(repair(), WorkOrderHasNoDevice,
+                                                   match="repairs are logged on a device")
 
 
 def test_commands_in_a_row_decide_on_the_state_each_leaves():
-    events = decide_all(NO_WORK_ORDER, [CreateWorkOrder(ID, "Replace fuser"), ScheduleWorkOrder(ID, "tom", MONDAY)])
+    events = WORK_ORDER.decide_all(WORK_ORDER.initial, [CreateWorkOrder(ID, "Replace fuser", at=FRIDAY),
+                                                        ScheduleWorkOrder(ID, "tom", MONDAY, at=FRIDAY)])
     assert [type(e) for e in events] == [WorkOrderCreated, WorkOrderScheduled]
-    assert fold(events).status is Status.SCHEDULED
+    assert given(WORK_ORDER, *events).state.status is Status.SCHEDULED

@@ -181,13 +181,15 @@ def embedded_broker(stack: Stack) -> str:
 def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[str, str]:
     """Start everything at once (each migrates its own schema), then wait for each /readyz."""
     ports = pick_ports(base_port)
-    for name, port in ports.items():
-        stack.children.append(spawn(name, uvicorn_command(name, port), env, stack.logs))
-    stack.children.append(spawn("projector", [sys.executable, "-m", "metrics.projector"], env, stack.logs))
+    for name in SERVICES:
+        stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
+    # The projector is a worker: no API, but its own /healthz, /readyz and /metrics.
+    projector_env = {**env, "WORKER_PORT": str(ports["projector"])}
+    stack.children.append(spawn("projector", [sys.executable, "-m", "metrics.projector"], projector_env, stack.logs))
     write_pids(stack)
     urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
     deadline = time.monotonic() + READY_TIMEOUT
-    for child in stack.children[: len(SERVICES)]:
+    for child in stack.children:
         wait_ready(child, urls[child.name], deadline)
     return urls
 
@@ -195,7 +197,7 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
 def pick_ports(base_port: int) -> dict[str, int]:
     # Each choice starts above the previous one: free_port cannot see ports we picked but nobody bound yet.
     ports: dict[str, int] = {}
-    for offset, name in enumerate(SERVICES):
+    for offset, name in enumerate((*SERVICES, "projector")):
         ports[name] = free_port(max([base_port + offset, *(p + 1 for p in ports.values())]))
     return ports
 

@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from events.errors import Forbidden
 from events.settings import ServiceSettings
 
 
@@ -121,8 +122,24 @@ def requires(*roles: Role):
 
     async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.has_any(roles):
-            raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
         return principal
 
     check.allowed_roles = roles  # read by the endpoint-by-role test
     return Depends(check)
+
+
+# The named role sets; which route takes which set is each service's choice.
+AGENTS = (Role.TECHNICIAN, Role.MANAGER)  # work tickets, work orders, devices and accounts
+PARTICIPANTS = (Role.STAFF, *AGENTS)  # open and follow tickets, ask for training
+DESK = (*AGENTS, Role.AUDITOR)  # read the desk's work
+MEMBERS = (Role.STAFF, *DESK)  # everyone inside the department's tools
+MANAGERS = (Role.MANAGER,)  # policy, budgets, reference data
+METRICS_READERS = (Role.MANAGER, Role.AUDITOR, Role.REPORTING)  # the KPIs and the audit history
+
+Agent = Annotated[Principal, requires(*AGENTS)]
+Participant = Annotated[Principal, requires(*PARTICIPANTS)]
+Desk = Annotated[Principal, requires(*DESK)]
+Member = Annotated[Principal, requires(*MEMBERS)]
+Manager = Annotated[Principal, requires(*MANAGERS)]
+MetricsReader = Annotated[Principal, requires(*METRICS_READERS)]

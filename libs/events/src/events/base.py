@@ -1,11 +1,14 @@
 """The event base class, the registry of event types, and upcasting of stored versions."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+# A stored payload and the moment its event happened (the envelope's `time`), to the next version's payload:
+# a version that adds the business time `at` takes it from there.
+Upcaster = Callable[[dict[str, Any], datetime], dict[str, Any]]
 
 _registry: dict[str, type["Event"]] = {}
 
@@ -31,9 +34,9 @@ class Event(BaseModel):
             _register(cls)
 
     @classmethod
-    def upcast(cls, data: dict[str, Any], stored_version: int) -> dict[str, Any]:
+    def upcast(cls, data: dict[str, Any], stored_version: int, occurred_at: datetime) -> dict[str, Any]:
         for version in range(stored_version, cls.schema_version):
-            data = cls.upcasters[version](data)
+            data = cls.upcasters[version](data, occurred_at)
         return data
 
 
@@ -58,6 +61,21 @@ def registered_events() -> dict[str, type[Event]]:
     return dict(sorted(_registry.items()))
 
 
-def event_from_stored(event_type: str, stored_version: int, data: dict[str, Any]) -> Event:
+def event_from_stored(event_type: str, stored_version: int, data: dict[str, Any], occurred_at: datetime) -> Event:
     cls = event_class(event_type)
-    return cls.model_validate(cls.upcast(data, stored_version))
+    return cls.model_validate(cls.upcast(data, stored_version, occurred_at))
+
+
+def stamped_at(data: dict[str, Any], occurred_at: datetime) -> dict[str, Any]:
+    """Upcaster for a version that added the business time `at`: before it, the envelope's time was the event's."""
+    return {"at": occurred_at.isoformat(), **data}
+
+
+def renamed_to_at(old: str) -> Upcaster:
+    """Upcaster for a version that renamed its business time `old` to the one name every event uses, `at`."""
+
+    def upcast(data: dict[str, Any], occurred_at: datetime) -> dict[str, Any]:
+        data = dict(data)
+        return {"at": data.pop(old), **data}
+
+    return upcast

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import orjson
 from pydantic import ConfigDict, TypeAdapter
 
 from events.base import Event, event_from_stored
@@ -70,7 +69,7 @@ class Envelope:
         return _ADAPTER.validate_python(document)
 
     def event(self) -> Event:
-        return event_from_stored(self.type, self.schemaversion, self.data)
+        return event_from_stored(self.type, self.schemaversion, self.data, self.time)
 
     def document(self) -> dict[str, Any]:
         """The JSON document, built by hand because it is on every append's path."""
@@ -81,9 +80,6 @@ class Envelope:
             "recordedtime": self.recordedtime.isoformat(), "tenant": self.tenant, "actor": self.actor,
             "correlationid": self.correlationid, "causationid": self.causationid, "schemaversion": self.schemaversion,
         }
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.document())
 
 
 _ADAPTER = TypeAdapter(Envelope)
@@ -98,12 +94,14 @@ def schema_uri(event_type: str, version: int) -> str:
 
 
 def wrap(event: Event, *, stream_id: str, stream_version: int, ctx: Context) -> Envelope:
+    """The event in its envelope. `time` is the event's own business time `at` where it has one (an SLA mark
+    reached while nobody looked, an install recorded days later), else the context's."""
     return Envelope(
         id=uuid7(),
         source="/" + event.event_type.split(".", 1)[0],
         type=event.event_type,
         subject=stream_id,
-        time=ctx.time,
+        time=getattr(event, "at", None) or ctx.time,
         dataschema=schema_uri(event.event_type, event.schema_version),
         data=event.model_dump(mode="json"),
         streamversion=stream_version,

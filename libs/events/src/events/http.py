@@ -3,22 +3,17 @@
 import re
 import time
 from http import HTTPStatus
-from typing import Annotated
 from uuid import uuid4
 
 import structlog
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from events.auth import Principal
-from events.commands import PreconditionFailed
-from events.envelope import Context
-from events.idempotency import IdempotencyKeyReused
+from events.errors import Refused, Unprocessable
 from events.logging import CORRELATION_HEADER
-from events.store import ConcurrencyError
 
 log = structlog.get_logger()
 
@@ -54,47 +49,18 @@ def _title(status: int) -> str:
     return HTTPStatus(status).phrase
 
 
-def add_problem_handler(app: FastAPI, error_type: type[Exception], status: int) -> None:
-    """Map a domain error to a problem document whose detail is the error's own sentence."""
-
-    async def handler(request: Request, error: Exception) -> JSONResponse:
-        return problem(status, _title(status), str(error), rule=type(error).__name__)
-
-    app.add_exception_handler(error_type, handler)
+async def _refused(request: Request, error: Refused) -> JSONResponse:
+    """Every refusal of every service: the status its class names, its own sentence, and its class as the rule."""
+    extra = {"rule": type(error).__name__}
+    if isinstance(error, Unprocessable):
+        extra["errors"] = [{"field": error.field, "location": "body", "message": error.message}]
+    return problem(error.status, _title(error.status), str(error), **extra)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    add_problem_handler(app, ConcurrencyError, 409)
-    add_problem_handler(app, PreconditionFailed, 412)
-    add_problem_handler(app, IdempotencyKeyReused, 422)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None) -> int | None:
-    """The stream version the caller last saw, from `If-Match: "7"`; absent means no precondition."""
-    if if_match is None:
-        return None
-    value = if_match.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HTTPException(400, 'If-Match: expected an ETag such as "7", as returned by a GET')
-    return int(value)
-
-
-IfMatch = Annotated[int | None, Depends(_if_match)]
-
-
-def correlation_id(request: Request) -> str:
-    return request.scope["state"]["correlation_id"]
-
-
-def context_for(request: Request, principal: Principal) -> Context:
-    """The command context: tenant and actor from the token, correlation from the request."""
-    return Context(tenant=principal.tenant, actor=principal.user_id, correlation_id=correlation_id(request))
+    app.add_exception_handler(Refused, _refused)
 
 
 class CorrelationMiddleware:
@@ -139,7 +105,8 @@ def _incoming_correlation_id(scope) -> str | None:
 
 
 def add_operational_routes(app: FastAPI) -> None:
-    """/healthz (alive), /readyz (database reachable) and Prometheus /metrics; no token needed."""
+    """/healthz (alive), /readyz (database reachable, and how each background loop in `app.state.statuses` is)
+    and Prometheus /metrics; no token needed. `app.state.pool` is the database to check."""
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
@@ -147,13 +114,13 @@ def add_operational_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
-        relay = request.app.state.relay_status
         try:
             async with request.app.state.pool.acquire(timeout=2) as conn:
                 await conn.fetchval("SELECT 1")
         except Exception as error:
             return problem(503, "Service Unavailable", f"database unreachable: {error!r}")
-        return JSONResponse({"status": "ready", "relay": {"running": relay.running, "error": relay.last_error}})
+        loops = {name: {"running": s.running, "error": s.last_error} for name, s in request.app.state.statuses.items()}
+        return JSONResponse({"status": "ready", **loops})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 import orjson
 
+from events.errors import Refused
+
 MAX_KEY_LENGTH = 200
 
 
@@ -23,15 +25,18 @@ class Outcome:
 Command = Callable[[asyncpg.Connection], Awaitable[Outcome]]
 
 
-class IdempotencyKeyReused(Exception):
-    """The same key came back with a different request: a client bug, never silently answered."""
+class IdempotencyKeyReused(Refused):
+    """The same key came back with a different request: a client bug, never silently answered (422)."""
+
+    status = 422
 
     def __init__(self, key: str):
         super().__init__(f"Idempotency-Key {key!r} was already used for a different request")
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
-    return hashlib.sha256(orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)).hexdigest()
+def fingerprint(method: str, path: str, body: Any, caller: str = "") -> str:
+    """What makes two requests the same request: method, path, the parsed body, and who sent it."""
+    return hashlib.sha256(orjson.dumps([method, path, body, caller], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 async def recall(conn: asyncpg.Connection, tenant: str, key: str, request_hash: str) -> Outcome | None:

@@ -1,7 +1,6 @@
 """The outbox relay: publishes unpublished events to Kafka in order, at least once, one relay at a time."""
 
 import asyncio
-from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -12,6 +11,7 @@ from events import kafka
 from events.db import lock_key
 from events.envelope import CONTENT_TYPE
 from events.settings import ServiceSettings
+from events.tasks import Status
 
 log = structlog.get_logger()
 
@@ -23,12 +23,6 @@ SELECT global_position, stream_id, envelope::text AS envelope FROM events
 WHERE published_at IS NULL ORDER BY global_position LIMIT $1
 """
 _MARK = "UPDATE events SET published_at = now() WHERE global_position = ANY($1::bigint[])"
-
-
-@dataclass
-class RelayStatus:
-    running: bool = False
-    last_error: str | None = None
 
 
 async def publish_batch(
@@ -55,7 +49,7 @@ async def _send_in_order(producer: AIOKafkaProducer, topic: str, rows: list[asyn
     await asyncio.gather(*pending)
 
 
-async def run_relay(pool: asyncpg.Pool, settings: ServiceSettings, status: RelayStatus) -> None:
+async def run_relay(pool: asyncpg.Pool, settings: ServiceSettings, status: Status) -> None:
     """Relay forever; while the broker is away, events wait in the store and the relay retries."""
     failures = 0
     while True:
@@ -70,7 +64,7 @@ async def run_relay(pool: asyncpg.Pool, settings: ServiceSettings, status: Relay
             await asyncio.sleep(min(5.0, 0.25 * failures))
 
 
-async def _relay_with_producer(pool: asyncpg.Pool, settings: ServiceSettings, status: RelayStatus) -> None:
+async def _relay_with_producer(pool: asyncpg.Pool, settings: ServiceSettings, status: Status) -> None:
     # Asked on every (re)start: the embedded dev broker forgets its topics when it restarts.
     await kafka.ensure_topics(settings, kafka.all_topics(settings))
     producer = kafka.producer(settings)

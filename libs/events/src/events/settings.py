@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str = ""
     auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
 
+    worker_port: int | None = None  # where a worker process serves /healthz, /readyz and /metrics
+    worker_host: str = "127.0.0.1"
+
     log_level: str = "info"
     log_json: bool = True
 

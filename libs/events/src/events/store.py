@@ -7,6 +7,7 @@ import asyncpg
 
 from events.base import Event
 from events.envelope import Context, Envelope, wrap
+from events.errors import Refused
 
 # One statement however many events: atomic without an explicit transaction, one round trip.
 # Most commands append one event, and plain VALUES costs less than unnest of one-element arrays.
@@ -20,8 +21,10 @@ SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $
 _LOAD = "SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version"
 
 
-class ConcurrencyError(Exception):
-    """Somebody else appended to the stream since it was read."""
+class ConcurrencyError(Refused):
+    """Somebody else appended to the stream since it was read (409: try again)."""
+
+    status = 409
 
     def __init__(self, stream_id: str, expected_version: int):
         super().__init__(f"stream {stream_id} is no longer at version {expected_version}")

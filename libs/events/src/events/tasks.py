@@ -1,6 +1,15 @@
-"""Stopping background tasks (relays, consumers) reliably."""
+"""Background tasks (relays, consumers, schedulers): what each reports for readiness, and stopping them reliably."""
 
 import asyncio
+from dataclasses import dataclass
+
+
+@dataclass
+class Status:
+    """Whether a background loop is connected and doing its work, and why not, for /readyz."""
+
+    running: bool = False
+    last_error: str | None = None
 
 
 async def stop(task: asyncio.Task, *, patience: float = 0.5) -> None:

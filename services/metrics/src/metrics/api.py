@@ -4,15 +4,15 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from events.app import Pool
-from events.auth import Principal, Role, requires
+from events.auth import MetricsReader
+from events.errors import Unprocessable
+from events.web import Pool
 
 router = APIRouter(tags=["metrics"])
 
-Reader = Annotated[Principal, requires(Role.MANAGER, Role.AUDITOR, Role.REPORTING)]
 MAX_DAYS = 3661
 
 
@@ -46,7 +46,7 @@ class TicketsOpenedResponse(BaseModel):
 @router.get("/audit", response_model=list[AuditEntry])
 async def audit_history(
     pool: Pool,
-    principal: Reader,
+    principal: MetricsReader,
     entity_id: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditEntry]:
@@ -63,15 +63,15 @@ async def audit_history(
 @router.get("/kpis/tickets-opened", response_model=TicketsOpenedResponse)
 async def tickets_opened(
     pool: Pool,
-    principal: Reader,
+    principal: MetricsReader,
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
 ) -> TicketsOpenedResponse:
     """Tickets opened per UTC day from `from` to `to` inclusive, days without tickets as zero."""
     if end < start:
-        raise HTTPException(422, "to: must not be before from")
+        raise Unprocessable("to", "must not be before from")
     if (end - start).days >= MAX_DAYS:
-        raise HTTPException(422, f"to: the range may span at most {MAX_DAYS} days")
+        raise Unprocessable("to", f"the range may span at most {MAX_DAYS} days")
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT day, tickets_opened FROM tickets_opened_daily WHERE tenant = $1 AND day BETWEEN $2 AND $3",

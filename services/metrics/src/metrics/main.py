@@ -6,13 +6,15 @@ from fastapi import FastAPI
 
 from events.app import service_app
 from metrics.api import router
-from metrics.projections import MIGRATIONS
+from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.settings import Settings
+
+MIGRATIONS = files("metrics") / "migrations"  # the service's own tables, beside its event store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = service_app(settings, files("metrics") / "migrations", also_reads={settings.projection: MIGRATIONS},
+    app = service_app(settings, MIGRATIONS, also_reads={settings.projection: PROJECTION_MIGRATIONS},
                       title="Metrics: KPIs and audit history")
     app.include_router(router)
     return app

@@ -1,18 +1,23 @@
-"""The projection handlers: one small named SQL handler per read model and event type."""
+"""The metrics projection: the audit history of every event, and one small handler per read model and event class."""
 
-from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 import asyncpg
 
+from events.contracts.tickets import TicketOpened
 from events.db import CONSUMER_MIGRATIONS, lock_key
 from events.envelope import Envelope
+from events.projection import Projection
 
-ProjectionHandler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+# The projection's own schema: the consumer's dedupe and dead-letter tables beside the read models.
+PROJECTION_MIGRATIONS = {
+    "events.consumer": CONSUMER_MIGRATIONS, "metrics.projection": files("metrics") / "projection_migrations",
+}
 
-MIGRATIONS = {"events.consumer": CONSUMER_MIGRATIONS, "metrics.projection": files("metrics") / "projection_migrations"}
+projection = Projection()
 
 
+@projection.on_every
 async def record_in_audit_history(conn: asyncpg.Connection, e: Envelope) -> None:
     await conn.execute(
         "INSERT INTO audit_history (event_id, tenant, entity_id, stream_version, event_type, schema_version,"
@@ -23,24 +28,13 @@ async def record_in_audit_history(conn: asyncpg.Connection, e: Envelope) -> None
     )
 
 
-async def count_ticket_opened(conn: asyncpg.Connection, e: Envelope) -> None:
+@projection.on(TicketOpened)
+async def count_ticket_opened(conn: asyncpg.Connection, event: TicketOpened, e: Envelope) -> None:
     await conn.execute(
         "INSERT INTO tickets_opened_daily (tenant, day, tickets_opened) VALUES ($1, ($2 AT TIME ZONE 'UTC')::date, 1)"
         " ON CONFLICT (tenant, day) DO UPDATE SET tickets_opened = tickets_opened_daily.tickets_opened + 1",
-        e.tenant, e.time,
+        e.tenant, event.at,
     )
-
-
-# Every event goes to the audit history; these read models take only the types they name.
-HANDLERS: dict[str, list[ProjectionHandler]] = {
-    "tickets.ticket_opened": [count_ticket_opened],
-}
-
-
-async def project(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    await record_in_audit_history(conn, envelope)
-    for handle in HANDLERS.get(envelope.type, ()):
-        await handle(conn, envelope)
 
 
 def swap_lock(projection_schema: str) -> str:

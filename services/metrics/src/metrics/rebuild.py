@@ -17,7 +17,7 @@ from events import kafka
 from events.consumer import Outcome, process_record
 from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
-from metrics.projections import MIGRATIONS, project, swap_lock
+from metrics.projections import PROJECTION_MIGRATIONS, projection, swap_lock
 from metrics.settings import Settings
 
 log = structlog.get_logger()
@@ -43,7 +43,7 @@ async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int]
         batches = await consumer.getmany(*end, timeout_ms=200, max_records=1000)
         quiet = not batches
         for record in (r for records in batches.values() for r in records):
-            outcome = await process_record(pool, settings.projector_group, record, project,
+            outcome = await process_record(pool, settings.projector_group, record, projection.apply,
                                            attempts=settings.projector_attempts)
             applied += outcome is Outcome.APPLIED
             bar.update(1)
@@ -72,10 +72,10 @@ async def rebuild(settings: Settings, *, show_progress: bool = True) -> int:
     shadow_pool = await create_pool(settings.database_url, shadow, min_size=1, max_size=4)
     consumer = kafka.consumer(settings, None)
     try:
-        await migrate_pool(live_pool, live, MIGRATIONS)
+        await migrate_pool(live_pool, live, PROJECTION_MIGRATIONS)
         async with shadow_pool.acquire() as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
-        await migrate_pool(shadow_pool, shadow, MIGRATIONS)
+        await migrate_pool(shadow_pool, shadow, PROJECTION_MIGRATIONS)
         partitions = await _partitions(consumer, kafka.all_topics(settings))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

@@ -1,68 +1,63 @@
-"""Ticket commands and queries: load the stream, decide, append and refresh the queue row in one transaction."""
+"""Tickets and the desk policy on the kit: every command through `streams.handle`, the queue row written beside it."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from events import store
-from events.commands import Decided, handle, load_state, read
-from events.contracts.tickets import DeskPolicyChanged, SlaClock
+from events import streams
+from events.contracts.tickets import SlaClock
 from events.envelope import Context
+from events.streams import Stream
 from tickets.domain import ticket_clocks
-from tickets.domain.commands import Command, OpenTicket
-from tickets.domain.policy import DEFAULT_POLICY, DeskPolicy, policy_from
+from tickets.domain.commands import Command
+from tickets.domain.policy import DESK_POLICY, DeskPolicy, SetDeskPolicy
 from tickets.domain.sla import ClockView
-from tickets.domain.ticket import NO_TICKET, Ticket, decide, evolve
+from tickets.domain.ticket import TICKET
+from tickets.domain.ticket_state import OPEN, Status, Ticket, Viewer
 
-Guard = Callable[[Ticket], None]
+# A resolved ticket's clocks still decide when it closes by itself.
+RECOMPUTED_ON_POLICY_CHANGE = [*OPEN, Status.RESOLVED]
 
 
 def policy_stream(tenant: str) -> str:
     return f"desk-policy:{tenant}"
 
 
-async def load_policy(conn: asyncpg.Connection, tenant: str) -> tuple[DeskPolicy, int]:
+async def load_policy(conn: asyncpg.Connection, tenant: str) -> Stream[DeskPolicy]:
     """The tenant's policy (the defaults until a manager sets one) and its stream version."""
-    recorded = await store.load(conn, policy_stream(tenant))
-    changes = [r for r in recorded if isinstance(r.event, DeskPolicyChanged) and r.envelope.tenant == tenant]
-    policy = policy_from(changes[-1].event) if changes else DEFAULT_POLICY
-    return policy, len(recorded)
+    return await streams.read(conn, DESK_POLICY, policy_stream(tenant), tenant)
 
 
-@dataclass(frozen=True)
-class Executed:
-    decided: Decided[Ticket]
-    policy: DeskPolicy
-    clocks: dict[SlaClock, ClockView]
+async def set_policy(conn: asyncpg.Connection, policy: DeskPolicy, ctx: Context, if_match: int | None) -> Stream:
+    """Replace the policy; every open ticket's queue row is recomputed under it in the same transaction."""
+    return await streams.handle(conn, DESK_POLICY, policy_stream(ctx.tenant), SetDeskPolicy(policy, ctx.recorded_at),
+                                ctx, if_match=if_match, inline=_recompute_open_tickets)
 
 
-async def execute(
-    conn: asyncpg.Connection, ticket_id: UUID, command: Command, ctx: Context, *,
-    if_match: int | None = None, guard: Guard | None = None, policy: DeskPolicy | None = None,
-) -> Executed:
-    """Call inside a transaction: the events and the queue row commit together."""
-
-    def decide_guarded(state: Ticket) -> list:
-        if guard:
-            guard(state)
-        return decide(state, command)
-
-    decided = await handle(conn, str(ticket_id), ctx, evolve=evolve, initial=NO_TICKET, decide=decide_guarded,
-                           if_match=if_match, new_stream=isinstance(command, OpenTicket))
-    policy = policy or (await load_policy(conn, ctx.tenant))[0]
-    views = await refresh_queue_row(conn, ctx.tenant, decided.state, decided.version, policy, ctx.recorded_at)
-    return Executed(decided, policy, views)
+async def _recompute_open_tickets(conn: asyncpg.Connection, policy: Stream[DeskPolicy], ctx: Context) -> None:
+    rows = await conn.fetch("SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND status = ANY($2::text[])",
+                            ctx.tenant, RECOMPUTED_ON_POLICY_CHANGE)
+    for row in rows:
+        ticket = await read_ticket(conn, row["ticket_id"], ctx.tenant)
+        await refresh_queue_row(conn, ctx.tenant, ticket, policy.state, ctx.recorded_at)
 
 
-async def load_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> tuple[Ticket, int]:
-    return await load_state(conn, str(ticket_id), tenant, evolve, NO_TICKET)
+async def read_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> Stream[Ticket]:
+    return await streams.read(conn, TICKET, str(ticket_id), tenant)
 
 
-async def read_ticket(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> Decided[Ticket]:
-    return await read(conn, str(ticket_id), tenant, evolve, NO_TICKET)
+async def handle_ticket(
+    conn: asyncpg.Connection, ticket_id: UUID, command: Command, ctx: Context, *, policy: DeskPolicy,
+    viewer: Viewer | None = None, if_match: int | None = None, loaded: Stream[Ticket] | None = None,
+) -> Stream[Ticket]:
+    """Run a ticket command; the stream's `view` is the SLA clocks its queue row was written with."""
+
+    async def queue_row(conn: asyncpg.Connection, ticket: Stream[Ticket], ctx: Context) -> dict[SlaClock, ClockView]:
+        return await refresh_queue_row(conn, ctx.tenant, ticket, policy, ctx.recorded_at)
+
+    return await streams.handle(conn, TICKET, str(ticket_id), command, ctx, if_match=if_match, loaded=loaded,
+                                check=viewer.must_see if viewer else None, inline=queue_row)
 
 
 _UPSERT = """
@@ -77,15 +72,16 @@ ON CONFLICT (ticket_id) DO UPDATE SET
 
 
 async def refresh_queue_row(
-    conn: asyncpg.Connection, tenant: str, t: Ticket, version: int, policy: DeskPolicy, now: datetime
+    conn: asyncpg.Connection, tenant: str, ticket: Stream[Ticket], policy: DeskPolicy, now: datetime
 ) -> dict[SlaClock, ClockView]:
-    """Write the ticket's queue row; returns the clocks computed for it, for the caller to reuse."""
+    """Write the ticket's queue row; returns the clocks computed for it, for the caller to answer with."""
+    t = ticket.state
     views = ticket_clocks.clocks(t, policy, now)
     due = {clock: view.due_at for clock, view in views.items()}
     worst = max((view.state for view in views.values()), key=_SEVERITY.index, default="running")
     await conn.execute(
         _UPSERT, t.ticket_id, tenant, t.requester_id, t.subject, t.description, t.category, t.priority, t.status,
-        t.assignee_id, t.group, t.level, t.opened_at or now, now, version, due.get("response"),
+        t.assignee_id, t.group, t.level, t.opened_at or now, now, ticket.version, due.get("response"),
         due.get("resolution"), worst, ticket_clocks.next_check_at(t, views),
         ticket_clocks.auto_close_at(t, policy),
     )

@@ -1,19 +1,18 @@
-"""Work-order and preventive-schedule commands and queries: decide, append and update the inline lists in one txn."""
+"""Work orders and preventive schedules on the kit: every command through `streams.handle`, its list row beside it."""
 
 from dataclasses import replace
-from datetime import date
 from uuid import UUID
 
 import asyncpg
 
-from events import commands
-from events.commands import Decided
+from events import streams
 from events.envelope import Context, Envelope
 from events.ids import uuid7
+from events.streams import Stream
 from tickets.domain import preventive
 from tickets.domain import work_order as wo
-from tickets.domain.preventive import NO_SCHEDULE, PreventiveSchedule, RaiseOccurrence
-from tickets.domain.work_order import NO_WORK_ORDER, WorkOrder
+from tickets.domain.preventive import PREVENTIVE_SCHEDULE, PreventiveSchedule, RaiseOccurrence
+from tickets.domain.work_order import WORK_ORDER, WorkOrder
 
 # Occurrences raised per schedule in one transaction; a longer backlog carries on at the next pass.
 MAX_CATCH_UP = 366
@@ -44,29 +43,28 @@ WHERE tenant = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR
 ORDER BY created_at DESC, work_order_id LIMIT $7 OFFSET $8"""
 
 
-async def act(
-    conn: asyncpg.Connection, command: wo.Command, ctx: Context, if_match: int | None = None
-) -> tuple[WorkOrder, asyncpg.Record]:
-    """Call inside a transaction: the events and the list row commit together. Returns the order and its row."""
-    decided = await commands.handle(conn, str(command.work_order_id), ctx, evolve=wo.evolve, initial=NO_WORK_ORDER,
-                                    decide=lambda state: wo.decide(state, command), if_match=if_match)
-    return decided.state, await _list_work_order(conn, ctx.tenant, decided)
+async def handle_work_order(
+    conn: asyncpg.Connection, command: wo.Command, ctx: Context, if_match: int | None = None,
+    loaded: Stream[WorkOrder] | None = None,
+) -> Stream[WorkOrder]:
+    """Run a work-order command; the stream's `view` is the order's list row (created_at, updated_at, version)."""
+    if isinstance(command, wo.CreateWorkOrder):
+        loaded = streams.fresh(WORK_ORDER)
+    return await streams.handle(conn, WORK_ORDER, str(command.work_order_id), command, ctx, if_match=if_match,
+                                loaded=loaded, inline=_list_work_order)
 
 
-async def _list_work_order(conn: asyncpg.Connection, tenant: str, decided: Decided[WorkOrder]) -> asyncpg.Record:
-    o, last = decided.state, decided.envelopes[-1]
+async def _list_work_order(conn: asyncpg.Connection, order: Stream[WorkOrder], ctx: Context) -> asyncpg.Record:
+    o, last = order.state, order.appended[-1]
     return await conn.fetchrow(
-        _UPSERT_WORK_ORDER, o.work_order_id, tenant, o.title, o.kind, o.status, o.ticket_id, o.device_id,
-        o.schedule_id, o.occurrence, o.technician_id, o.scheduled_for, o.minutes, last.time, decided.version,
+        _UPSERT_WORK_ORDER, o.work_order_id, ctx.tenant, o.title, o.kind, o.status, o.ticket_id, o.device_id,
+        o.schedule_id, o.occurrence, o.technician_id, o.scheduled_for, o.minutes, last.time, order.version,
     )
 
 
-async def load_work_order(
-    conn: asyncpg.Connection, work_order_id: UUID, tenant: str
-) -> tuple[WorkOrder, list[Envelope]]:
+async def read_work_order(conn: asyncpg.Connection, work_order_id: UUID, tenant: str) -> Stream[WorkOrder]:
     """The order as its events tell it; another tenant's order does not exist for this caller."""
-    found = await commands.read(conn, str(work_order_id), tenant, wo.evolve, NO_WORK_ORDER)
-    return found.state, found.history
+    return await streams.read(conn, WORK_ORDER, str(work_order_id), tenant)
 
 
 async def work_orders_of(conn: asyncpg.Connection, tenant: str, filters: dict, limit: int, offset: int) -> list:
@@ -82,55 +80,44 @@ async def ticket_exists(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) 
     )
 
 
-async def act_on_schedule(
-    conn: asyncpg.Connection, command: preventive.Command, ctx: Context, if_match: int | None = None
-) -> asyncpg.Record:
-    """Create or retire a schedule (inside a transaction); returns its list row."""
-    decided = await commands.handle(conn, str(command.schedule_id), ctx, evolve=preventive.evolve,
-                                    initial=NO_SCHEDULE, decide=lambda s: preventive.decide(s, command),
-                                    if_match=if_match)
-    return await _list_schedule(conn, ctx.tenant, decided)
+async def handle_schedule(
+    conn: asyncpg.Connection, command: preventive.Command, ctx: Context, if_match: int | None = None,
+    loaded: Stream[PreventiveSchedule] | None = None,
+) -> Stream[PreventiveSchedule]:
+    """Run a preventive-schedule command; the stream's `view` is the schedule's list row."""
+    if isinstance(command, preventive.CreatePreventiveSchedule):
+        loaded = streams.fresh(PREVENTIVE_SCHEDULE)
+    return await streams.handle(conn, PREVENTIVE_SCHEDULE, str(command.schedule_id), command, ctx,
+                                if_match=if_match, loaded=loaded, inline=_list_schedule)
 
 
-async def _list_schedule(conn: asyncpg.Connection, tenant: str, decided: Decided[PreventiveSchedule]):
-    s, last = decided.state, decided.envelopes[-1]
+async def _list_schedule(conn: asyncpg.Connection, schedule: Stream[PreventiveSchedule], ctx: Context):
+    s, last = schedule.state, schedule.appended[-1]
     return await conn.fetchrow(
-        _UPSERT_SCHEDULE, s.schedule_id, tenant, s.title, s.description, s.device_id, s.every_days, s.day_of_month,
-        s.starts_on, s.assignee_id, s.status, s.last_raised, preventive.next_due(s), last.time, decided.version,
+        _UPSERT_SCHEDULE, s.schedule_id, ctx.tenant, s.title, s.description, s.device_id, s.every_days,
+        s.day_of_month, s.starts_on, s.assignee_id, s.status, s.last_raised, preventive.next_due(s), last.time,
+        schedule.version,
     )
 
 
-async def raise_due(conn: asyncpg.Connection, schedule_id: UUID, today: date, ctx: Context) -> list[UUID]:
-    """Raise every due occurrence of one schedule, inside the caller's transaction; returns the new orders."""
-
-    def raise_all(state: PreventiveSchedule) -> list:
-        due = preventive.due_occurrences(state, today, MAX_CATCH_UP)
-        return preventive.decide_all(state, [RaiseOccurrence(schedule_id, d, uuid7(), today) for d in due])
-
-    # The schedule's events go first: a replica raising the same occurrences at the same time waits on
-    # this append's index entry, then fails with ConcurrencyError before it creates any work order.
-    decided = await commands.handle(conn, str(schedule_id), ctx, evolve=preventive.evolve, initial=NO_SCHEDULE,
-                                    decide=raise_all)
-    for envelope in decided.envelopes:
-        await _open_preventive_order(conn, decided.state, envelope, ctx)
-    if decided.envelopes:
-        await _list_schedule(conn, ctx.tenant, decided)
-    return [envelope.event().work_order_id for envelope in decided.envelopes]
+async def raise_due(conn: asyncpg.Connection, schedule_id: UUID, ctx: Context) -> list[UUID]:
+    """Raise every occurrence of one schedule due by `ctx.recorded_at` (UTC date) and open its work order,
+    inside the caller's transaction: a crash leaves all or none of the run. Returns the new orders."""
+    schedule = await streams.read(conn, PREVENTIVE_SCHEDULE, str(schedule_id), ctx.tenant)
+    raised = []
+    for occurrence in preventive.due_occurrences(schedule.state, ctx.recorded_at.date(), MAX_CATCH_UP):
+        command = RaiseOccurrence(schedule_id, occurrence, uuid7(), ctx.recorded_at)
+        schedule = await handle_schedule(conn, command, ctx, loaded=schedule)
+        await _open_preventive_order(conn, schedule.state, schedule.appended[0], ctx)
+        raised.append(command.work_order_id)
+    return raised
 
 
 async def _open_preventive_order(conn, schedule: PreventiveSchedule, raised: Envelope, ctx: Context) -> None:
-    orders = preventive.work_order_commands(schedule, raised.event())
     order_ctx = replace(ctx, causation_id=str(raised.id))
-    decided = await commands.handle(conn, str(orders[0].work_order_id), order_ctx, evolve=wo.evolve,
-                                    initial=NO_WORK_ORDER, decide=lambda state: wo.decide_all(state, orders))
-    await _list_work_order(conn, ctx.tenant, decided)
-
-
-async def due_schedules(conn: asyncpg.Connection, today: date, limit: int = 500) -> list:
-    return await conn.fetch(
-        "SELECT schedule_id, tenant FROM preventive_schedules WHERE status = 'active' AND next_due <= $1"
-        " ORDER BY next_due, schedule_id LIMIT $2", today, limit,
-    )
+    order = None
+    for command in preventive.work_order_commands(schedule, raised.event()):
+        order = await handle_work_order(conn, command, order_ctx, loaded=order)
 
 
 async def schedules_of(conn: asyncpg.Connection, tenant: str, status: str | None, limit: int, offset: int) -> list:

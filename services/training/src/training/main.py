@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from events.app import service_app
 from training.settings import Settings
 
+MIGRATIONS = files("training") / "migrations"  # the service's own tables, beside its event store
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return service_app(settings, files("training") / "migrations", title="training")
+    return service_app(settings, MIGRATIONS, title="training")

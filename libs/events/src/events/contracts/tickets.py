@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.base import Event
+from events.base import Event, renamed_to_at
 
 Text = Annotated[str, Field(max_length=20_000)]
 Name = Annotated[str, Field(max_length=200)]
@@ -68,9 +68,27 @@ class SlaClock(StrEnum):
     RESOLUTION = "resolution"
 
 
+def _device_uuid(value: Any) -> str | None:
+    """v1 took any text as the device; an id that is not a UUID names no device the inventory knows."""
+    try:
+        return str(UUID(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _opened_v2(data: dict[str, Any], occurred_at: datetime) -> dict[str, Any]:
+    """v2: the device is a UUID, and the business time is `at` (v1's `opened_at`, absent in the oldest streams)."""
+    data = dict(data)
+    opened_at = data.pop("opened_at", None)
+    return {**data, "device_id": _device_uuid(data.get("device_id")), "at": opened_at or occurred_at.isoformat()}
+
+
 class TicketOpened(Event):
     event_type: ClassVar[str] = "tickets.ticket_opened"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar = {1: _opened_v2}
 
+    at: datetime
     ticket_id: UUID
     requester_id: str
     subject: str
@@ -80,10 +98,9 @@ class TicketOpened(Event):
     urgency: Level
     priority: Priority
     channel: Channel = Channel.WEB
-    device_id: Name | None = None
+    device_id: UUID | None = None
     linked_ticket_ids: list[UUID] = []
     opened_by: str | None = None  # a technician opening it on the requester's behalf
-    opened_at: datetime | None = None  # absent only in streams recorded before SLA clocks existed
 
 
 class TicketAcknowledged(Event):
@@ -186,20 +203,24 @@ class SlaWarningReached(Event):
     """75 % of a target's business time used; `time` on the envelope is the moment it was reached."""
 
     event_type: ClassVar[str] = "tickets.sla_warning_reached"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar = {1: renamed_to_at("reached_at")}
 
+    at: datetime
     clock: SlaClock
     target_seconds: float
-    reached_at: datetime
 
 
 class SlaBreached(Event):
     """A target's business time used up; `time` on the envelope is the moment it was breached."""
 
     event_type: ClassVar[str] = "tickets.sla_breached"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar = {1: renamed_to_at("breached_at")}
 
+    at: datetime
     clock: SlaClock
     target_seconds: float
-    breached_at: datetime
 
 
 class CalendarDocument(BaseModel):

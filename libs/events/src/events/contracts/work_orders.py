@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.base import Event
+from events.base import Event, stamped_at
 
 Minutes = Annotated[int, Field(gt=0, le=100_000)]
 
@@ -31,6 +31,10 @@ class PartUsed(BaseModel):
 class WorkOrderCreated(Event):
     event_type: ClassVar[str] = "tickets.work_order_created"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     title: str
     description: str
@@ -44,6 +48,10 @@ class WorkOrderCreated(Event):
 class WorkOrderScheduled(Event):
     event_type: ClassVar[str] = "tickets.work_order_scheduled"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     technician_id: str
     scheduled_for: datetime
@@ -52,6 +60,10 @@ class WorkOrderScheduled(Event):
 class WorkOrderStarted(Event):
     event_type: ClassVar[str] = "tickets.work_order_started"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     technician_id: str
 
@@ -59,6 +71,10 @@ class WorkOrderStarted(Event):
 class WorkTimeLogged(Event):
     event_type: ClassVar[str] = "tickets.work_time_logged"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     technician_id: str
     minutes: Minutes
@@ -68,6 +84,10 @@ class WorkTimeLogged(Event):
 class PartsUsed(Event):
     event_type: ClassVar[str] = "tickets.parts_used"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     technician_id: str
     parts: tuple[PartUsed, ...] = Field(min_length=1)
@@ -76,6 +96,10 @@ class PartsUsed(Event):
 class WorkOrderCompleted(Event):
     event_type: ClassVar[str] = "tickets.work_order_completed"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     summary: str
 
@@ -83,6 +107,10 @@ class WorkOrderCompleted(Event):
 class WorkOrderCancelled(Event):
     event_type: ClassVar[str] = "tickets.work_order_cancelled"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     work_order_id: UUID
     reason: str
 
@@ -92,6 +120,10 @@ class RepairLogged(Event):
 
     event_type: ClassVar[str] = "tickets.repair_logged"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     repair_id: UUID
     device_id: UUID
     ticket_id: UUID | None
@@ -108,6 +140,10 @@ class PreventiveScheduleCreated(Event):
 
     event_type: ClassVar[str] = "tickets.preventive_schedule_created"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     schedule_id: UUID
     title: str
     description: str
@@ -121,6 +157,10 @@ class PreventiveScheduleCreated(Event):
 class PreventiveWorkOrderRaised(Event):
     event_type: ClassVar[str] = "tickets.preventive_work_order_raised"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     schedule_id: UUID
     occurrence: date
     work_order_id: UUID
@@ -129,5 +169,9 @@ class PreventiveWorkOrderRaised(Event):
 class PreventiveScheduleRetired(Event):
     event_type: ClassVar[str] = "tickets.preventive_schedule_retired"
 
+    schema_version: ClassVar[int] = 2  # v2: the business time `at`
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
     schedule_id: UUID
     reason: str = ""

@@ -39,16 +39,6 @@ class BusinessCalendar:
         object.__setattr__(self, "_week", tuple(_open_time(hours.get(d, ())) for d in range(7)))
         object.__setattr__(self, "_week_total", sum(self._week, ZERO))
 
-    def __reduce__(self):  # a mappingproxy cannot be pickled or deep-copied; the dict form can
-        return calendar_from_dict, (self.to_dict(),)
-
-    def to_dict(self) -> dict:
-        return {
-            "timezone": self.timezone,
-            "hours": {WEEKDAYS[d]: [[_text(s), _text(e, end=True)] for s, e in ivs] for d, ivs in self.hours.items()},
-            "holidays": sorted(day.isoformat() for day in self.holidays),
-        }
-
 
 def calendar_from_dict(data: Mapping) -> BusinessCalendar:
     """The calendar from its JSON form; missing keys take the defaults, unknown keys are refused (likely typos)."""
@@ -61,18 +51,6 @@ def calendar_from_dict(data: Mapping) -> BusinessCalendar:
         fields["hours"] = dict(_day_from(name, intervals) for name, intervals in data["hours"].items())
     fields["holidays"] = frozenset(_holiday(text) for text in data.get("holidays", ()))
     return BusinessCalendar(**fields)
-
-
-def business_seconds(calendar: BusinessCalendar, start: datetime, end: datetime) -> float:
-    """Seconds of working time in [start, end]; 0 if end <= start."""
-    return business_time(calendar, start, end).total_seconds()
-
-
-def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: float) -> datetime:
-    """The first instant (UTC) by which `seconds` of working time have passed since start; start itself for 0."""
-    if seconds < 0:
-        raise ValueError(f"seconds: must not be negative, got {seconds}")
-    return add_business_time(calendar, start, timedelta(seconds=seconds))
 
 
 def business_time(calendar: BusinessCalendar, start: datetime, end: datetime) -> timedelta:

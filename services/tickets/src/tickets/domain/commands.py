@@ -4,7 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from events.contracts.tickets import Channel, Level, Priority, ResolutionCode, Visibility
+from events.contracts.tickets import (
+    Channel,
+    Level,
+    Priority,
+    ResolutionCode,
+    SlaBreached,
+    SlaWarningReached,
+    Visibility,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class OpenTicket:
     by: Actor
     at: datetime
     channel: Channel = Channel.WEB
-    device_id: str | None = None
+    device_id: UUID | None = None
     linked_ticket_ids: tuple[UUID, ...] = ()
 
 
@@ -105,6 +113,13 @@ class CloseResolvedTicket:
 
 
 @dataclass(frozen=True)
+class RecordSlaMarks:
+    """Warnings and breaches reached while nobody looked (the scheduler asks), each stamped with its moment."""
+
+    marks: tuple[SlaWarningReached | SlaBreached, ...]
+
+
+@dataclass(frozen=True)
 class ReopenTicket:
     reason: str
     window_days: int  # the tenant's policy, passed in
@@ -129,6 +144,6 @@ class RecordSatisfaction:
 
 Command = (
     OpenTicket | AcknowledgeTicket | AssignTicket | CommentOnTicket | RequestInformation | ProvideInformation
-    | EscalateTicket | ChangePriority | ResolveTicket | ConfirmResolution | CloseResolvedTicket | ReopenTicket
-    | CancelTicket | RecordSatisfaction
+    | EscalateTicket | ChangePriority | ResolveTicket | ConfirmResolution | CloseResolvedTicket | RecordSlaMarks
+    | ReopenTicket | CancelTicket | RecordSatisfaction
 )

@@ -1,9 +1,67 @@
-"""The service desk's refusals: one base class, one leaf per broken rule, each sentence naming the rule."""
+"""The service desk's refusals (HTTP 409): one base class, one leaf per broken rule, each sentence naming the rule."""
+
+from events.errors import DomainError
 
 
-class TicketsError(Exception):
-    """A command the rules refuse (HTTP 409)."""
+class TicketsError(DomainError):
+    """A command the service desk's rules refuse."""
 
 
-class NotFound(TicketsError):
-    """The thing a command names does not exist for this caller (HTTP 404)."""
+class TicketAlreadyExists(TicketsError):
+    pass
+
+
+class TicketNotOpen(TicketsError):
+    pass
+
+
+class NotTheRequester(TicketsError):
+    pass
+
+
+class TransitionRefused(TicketsError):
+    pass
+
+
+class WorkOrderAlreadyExists(TicketsError):
+    pass
+
+
+class WorkOrderNotOpen(TicketsError):
+    pass
+
+
+class WorkOrderAlreadyStarted(TicketsError):
+    pass
+
+
+class WorkOrderNotStarted(TicketsError):
+    pass
+
+
+class WorkOrderHasNoDevice(TicketsError):
+    pass
+
+
+class ScheduleAlreadyExists(TicketsError):
+    pass
+
+
+class ScheduleRecurrenceInvalid(TicketsError):
+    pass
+
+
+class ScheduleRetired(TicketsError):
+    pass
+
+
+class OccurrenceAlreadyRaised(TicketsError):
+    pass
+
+
+class OccurrenceOutOfOrder(TicketsError):
+    pass
+
+
+class OccurrenceNotDue(TicketsError):
+    pass

@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Priority, SlaTarget
+from events.base import Event
+from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Level, Priority, SlaTarget
+from events.decider import Decider
 from tickets.domain.calendar import BusinessCalendar, calendar_from_dict
 
 STANDARD_CATEGORIES = (
@@ -14,6 +16,24 @@ DEFAULT_CALENDAR = CalendarDocument(
     timezone="America/Toronto",
     hours={day: [("08:30", "16:30")] for day in ("mon", "tue", "wed", "thu", "fri")},
 )
+
+# ITIL priority from impact and urgency, four levels.
+PRIORITY_MATRIX = {
+    (Level.HIGH, Level.HIGH): Priority.P1,
+    (Level.HIGH, Level.MEDIUM): Priority.P2,
+    (Level.MEDIUM, Level.HIGH): Priority.P2,
+    (Level.HIGH, Level.LOW): Priority.P3,
+    (Level.MEDIUM, Level.MEDIUM): Priority.P3,
+    (Level.LOW, Level.HIGH): Priority.P3,
+    (Level.MEDIUM, Level.LOW): Priority.P4,
+    (Level.LOW, Level.MEDIUM): Priority.P4,
+    (Level.LOW, Level.LOW): Priority.P4,
+}
+
+
+def priority_of(impact: Level, urgency: Level) -> Priority:
+    return PRIORITY_MATRIX[(impact, urgency)]
+
 
 # Business minutes; a working day is 8 hours.
 DEFAULT_TARGETS = {
@@ -32,7 +52,6 @@ class DeskPolicy:
     categories: tuple[str, ...] = ()
     auto_close_business_days: int = 3
     reopen_window_days: int = 10
-    changed_at: datetime | None = None
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -65,5 +84,28 @@ def policy_from(event: DeskPolicyChanged) -> DeskPolicy:
     return DeskPolicy(
         calendar_document=event.calendar, targets=dict(event.targets), category_targets=dict(event.category_targets),
         categories=tuple(event.categories), auto_close_business_days=event.auto_close_business_days,
-        reopen_window_days=event.reopen_window_days, changed_at=event.at,
+        reopen_window_days=event.reopen_window_days,
     )
+
+
+@dataclass(frozen=True)
+class SetDeskPolicy:
+    """A manager replaces the tenant's policy whole."""
+
+    policy: DeskPolicy
+    at: datetime
+
+
+def _set(state: DeskPolicy, c: SetDeskPolicy) -> list[Event]:
+    p = c.policy
+    return [DeskPolicyChanged(calendar=p.calendar_document, targets=p.targets, category_targets=p.category_targets,
+                              categories=list(p.categories), auto_close_business_days=p.auto_close_business_days,
+                              reopen_window_days=p.reopen_window_days, at=c.at)]
+
+
+def _changed(state: DeskPolicy, e: DeskPolicyChanged) -> DeskPolicy:
+    return policy_from(e)
+
+
+DESK_POLICY = Decider(initial=DEFAULT_POLICY, evolvers={DeskPolicyChanged: _changed}, deciders={SetDeskPolicy: _set},
+                      creates=(SetDeskPolicy,))

@@ -1,7 +1,7 @@
 """The preventive-maintenance schedule decider: its recurrence dates, and raising each occurrence once, in order."""
 
 from calendar import monthrange
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -13,32 +13,17 @@ from events.contracts.work_orders import (
     PreventiveWorkOrderRaised,
     WorkOrderKind,
 )
-from tickets.domain.errors import NotFound, TicketsError
+from events.decider import Decider
+from events.errors import NotFound
+from tickets.domain.errors import (
+    OccurrenceAlreadyRaised,
+    OccurrenceNotDue,
+    OccurrenceOutOfOrder,
+    ScheduleAlreadyExists,
+    ScheduleRecurrenceInvalid,
+    ScheduleRetired,
+)
 from tickets.domain.work_order import CreateWorkOrder, ScheduleWorkOrder
-
-
-class ScheduleAlreadyExists(TicketsError):
-    pass
-
-
-class ScheduleRecurrenceInvalid(TicketsError):
-    pass
-
-
-class ScheduleRetired(TicketsError):
-    pass
-
-
-class OccurrenceAlreadyRaised(TicketsError):
-    pass
-
-
-class OccurrenceOutOfOrder(TicketsError):
-    pass
-
-
-class OccurrenceNotDue(TicketsError):
-    pass
 
 
 class ScheduleStatus(StrEnum):
@@ -67,6 +52,7 @@ NO_SCHEDULE = PreventiveSchedule()
 
 @dataclass(frozen=True)
 class CreatePreventiveSchedule:
+    at: datetime = field(kw_only=True)
     schedule_id: UUID
     title: str
     starts_on: date
@@ -82,11 +68,12 @@ class RaiseOccurrence:
     schedule_id: UUID
     occurrence: date
     work_order_id: UUID
-    today: date  # the caller's UTC date: nothing is raised before it is due
+    at: datetime  # the caller's clock: nothing is raised before its date (UTC)
 
 
 @dataclass(frozen=True)
 class RetirePreventiveSchedule:
+    at: datetime = field(kw_only=True)
     schedule_id: UUID
     reason: str = ""
 
@@ -132,25 +119,11 @@ def due_occurrences(s: PreventiveSchedule, today: date, limit: int = 1000) -> li
     return found
 
 
-def decide(state: PreventiveSchedule, command: Command) -> list[Event]:
-    if isinstance(command, CreatePreventiveSchedule):
-        return _create(state, command)
+def _must_exist_and_be_active(state: PreventiveSchedule, command: Command) -> None:
     if state.status is ScheduleStatus.NONE:
         raise NotFound(f"no preventive schedule {command.schedule_id}")
     if state.status is ScheduleStatus.RETIRED:
         raise ScheduleRetired(f"preventive schedule {command.schedule_id} is retired: only active schedules change")
-    if isinstance(command, RaiseOccurrence):
-        return _raise(state, command)
-    return [PreventiveScheduleRetired(schedule_id=command.schedule_id, reason=command.reason)]
-
-
-def decide_all(state: PreventiveSchedule, commands: list[Command]) -> list[Event]:
-    """Several commands in a row, each deciding on the state the previous ones left."""
-    events: list[Event] = []
-    for command in commands:
-        decided = decide(state, command)
-        state, events = fold(decided, state), events + decided
-    return events
 
 
 def _create(state: PreventiveSchedule, c: CreatePreventiveSchedule) -> list[Event]:
@@ -160,7 +133,8 @@ def _create(state: PreventiveSchedule, c: CreatePreventiveSchedule) -> list[Even
         raise ScheduleRecurrenceInvalid("a preventive schedule recurs either every_days or on a day_of_month, not both")
     return [PreventiveScheduleCreated(
         schedule_id=c.schedule_id, title=c.title, description=c.description, device_id=c.device_id,
-        every_days=c.every_days, day_of_month=c.day_of_month, starts_on=c.starts_on, assignee_id=c.assignee_id)]
+        every_days=c.every_days, day_of_month=c.day_of_month, starts_on=c.starts_on, assignee_id=c.assignee_id,
+        at=c.at)]
 
 
 def _raise(state: PreventiveSchedule, c: RaiseOccurrence) -> list[Event]:
@@ -171,36 +145,46 @@ def _raise(state: PreventiveSchedule, c: RaiseOccurrence) -> list[Event]:
     if c.occurrence != expected:
         raise OccurrenceOutOfOrder(f"the next occurrence of preventive schedule {c.schedule_id} is {expected}:"
                                    f" occurrences are raised in order, on their dates")
-    if c.occurrence > c.today:
+    if c.occurrence > c.at.astimezone(UTC).date():
         raise OccurrenceNotDue(f"occurrence {c.occurrence} of preventive schedule {c.schedule_id} is not due until"
                                f" then: work orders are raised on or after their date")
     return [PreventiveWorkOrderRaised(schedule_id=c.schedule_id, occurrence=c.occurrence,
-                                      work_order_id=c.work_order_id)]
+                                      work_order_id=c.work_order_id, at=c.at)]
 
 
-def evolve(state: PreventiveSchedule, event: Event) -> PreventiveSchedule:
-    match event:
-        case PreventiveScheduleCreated():
-            return replace(state, status=ScheduleStatus.ACTIVE, **event.model_dump())
-        case PreventiveWorkOrderRaised():
-            return replace(state, last_raised=event.occurrence)
-        case PreventiveScheduleRetired():
-            return replace(state, status=ScheduleStatus.RETIRED, retire_reason=event.reason)
-    return state
+def _retire(state: PreventiveSchedule, c: RetirePreventiveSchedule) -> list[Event]:
+    return [PreventiveScheduleRetired(schedule_id=c.schedule_id, reason=c.reason, at=c.at)]
 
 
-def fold(events: list[Event], state: PreventiveSchedule = NO_SCHEDULE) -> PreventiveSchedule:
-    for event in events:
-        state = evolve(state, event)
-    return state
+def _created(state: PreventiveSchedule, e: PreventiveScheduleCreated) -> PreventiveSchedule:
+    return replace(state, status=ScheduleStatus.ACTIVE, **e.model_dump(exclude={"at"}))
+
+
+def _raised(state: PreventiveSchedule, e: PreventiveWorkOrderRaised) -> PreventiveSchedule:
+    return replace(state, last_raised=e.occurrence)
+
+
+def _retired(state: PreventiveSchedule, e: PreventiveScheduleRetired) -> PreventiveSchedule:
+    return replace(state, status=ScheduleStatus.RETIRED, retire_reason=e.reason)
+
+
+PREVENTIVE_SCHEDULE = Decider(
+    initial=NO_SCHEDULE,
+    evolvers={PreventiveScheduleCreated: _created, PreventiveWorkOrderRaised: _raised,
+              PreventiveScheduleRetired: _retired},
+    deciders={CreatePreventiveSchedule: _create, RaiseOccurrence: _raise, RetirePreventiveSchedule: _retire},
+    precondition=_must_exist_and_be_active,
+    creates=(CreatePreventiveSchedule,),
+)
 
 
 def work_order_commands(s: PreventiveSchedule, raised: PreventiveWorkOrderRaised) -> list:
     """The work order an occurrence raises: preventive, on the schedule's device, booked for its assignee if any."""
     create = CreateWorkOrder(work_order_id=raised.work_order_id, title=s.title, description=s.description,
                              kind=WorkOrderKind.PREVENTIVE, device_id=s.device_id, schedule_id=s.schedule_id,
-                             occurrence=raised.occurrence)
+                             occurrence=raised.occurrence, at=raised.at)
     if s.assignee_id is None:
         return [create]
     when = datetime.combine(raised.occurrence, time(), tzinfo=UTC)
-    return [create, ScheduleWorkOrder(raised.work_order_id, technician_id=s.assignee_id, scheduled_for=when)]
+    return [create, ScheduleWorkOrder(raised.work_order_id, technician_id=s.assignee_id, scheduled_for=when,
+                                      at=raised.at)]

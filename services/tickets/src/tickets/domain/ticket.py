@@ -1,116 +1,21 @@
-"""The ticket decider: commands, state, and the pure functions decide(state, command) and evolve(state, event)."""
+"""The ticket decider: what each command decides on a ticket's state, and how each event changes that state."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from uuid import UUID
 
 from events.base import Event
 from events.contracts import tickets as ev
-from events.contracts.tickets import Level, Priority
+from events.decider import Decider
+from events.errors import NotFound
 from tickets.domain import commands as cmd
-from tickets.domain.errors import NotFound, TicketsError
+from tickets.domain.errors import NotTheRequester, TicketAlreadyExists, TicketNotOpen, TransitionRefused
+from tickets.domain.policy import priority_of
+from tickets.domain.ticket_state import FINISHED, NO_TICKET, Status, Ticket
 
 
-class Status(StrEnum):
-    NONE = "none"
-    NEW = "new"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    PENDING = "pending"  # waiting on the requester; SLA clocks pause
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING})
-FINISHED = frozenset({Status.CLOSED, Status.CANCELLED})
-
-# ITIL priority from impact and urgency, four levels.
-PRIORITY_MATRIX = {
-    (Level.HIGH, Level.HIGH): Priority.P1,
-    (Level.HIGH, Level.MEDIUM): Priority.P2,
-    (Level.MEDIUM, Level.HIGH): Priority.P2,
-    (Level.HIGH, Level.LOW): Priority.P3,
-    (Level.MEDIUM, Level.MEDIUM): Priority.P3,
-    (Level.LOW, Level.HIGH): Priority.P3,
-    (Level.MEDIUM, Level.LOW): Priority.P4,
-    (Level.LOW, Level.MEDIUM): Priority.P4,
-    (Level.LOW, Level.LOW): Priority.P4,
-}
-
-
-def priority_of(impact: Level, urgency: Level) -> Priority:
-    return PRIORITY_MATRIX[(impact, urgency)]
-
-
-class TicketAlreadyExists(TicketsError):
-    pass
-
-
-class TicketNotOpen(TicketsError):
-    pass
-
-
-class NotTheRequester(TicketsError):
-    pass
-
-
-class TransitionRefused(TicketsError):
-    pass
-
-
-@dataclass(frozen=True)
-class Ticket:
-    status: Status = Status.NONE
-    ticket_id: UUID | None = None
-    requester_id: str = ""
-    subject: str = ""
-    description: str = ""
-    category: str = ""
-    impact: Level = Level.LOW
-    urgency: Level = Level.LOW
-    priority: Priority = Priority.P4
-    channel: ev.Channel = ev.Channel.WEB
-    device_id: str | None = None
-    linked_ticket_ids: tuple[UUID, ...] = ()
-    opened_at: datetime | None = None
-    assignee_id: str | None = None
-    group: str | None = None
-    level: int = 1
-    responded_at: datetime | None = None
-    pauses: tuple[tuple[datetime, datetime | None], ...] = ()  # pending spans; resolution clock excludes them
-    resolved_at: datetime | None = None
-    resolution_code: ev.ResolutionCode | None = None
-    unresolved_spans: tuple[tuple[datetime, datetime], ...] = ()  # resolved-then-reopened: not counted
-    closed_at: datetime | None = None
-    assignments: int = 0
-    escalations: int = 0
-    information_requests: int = 0
-    reopens: int = 0
-    satisfaction: int | None = None
-    sla_marks: frozenset[tuple[ev.SlaClock, str]] = field(default_factory=frozenset)  # (clock, "warning"|"breach")
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN
-
-    @property
-    def first_contact_resolution(self) -> bool:
-        """Resolved by whoever took it first: no reassignment, escalation, question, or reopening."""
-        return (self.resolved_at is not None and self.assignments <= 1 and self.escalations == 0
-                and self.information_requests == 0 and self.reopens == 0)
-
-
-NO_TICKET = Ticket()
-
-
-def decide(state: Ticket, command: cmd.Command) -> list[Event]:
-    if isinstance(command, cmd.OpenTicket):
-        return _open(state, command)
+def _must_exist(state: Ticket, command: cmd.Command) -> None:
     if state.status is Status.NONE:
         raise NotFound("no such ticket")
-    return _DECIDERS[type(command)](state, command)
 
 
 def _open(state: Ticket, c: cmd.OpenTicket) -> list[Event]:
@@ -120,7 +25,7 @@ def _open(state: Ticket, c: cmd.OpenTicket) -> list[Event]:
         ticket_id=c.ticket_id, requester_id=c.requester_id, subject=c.subject, description=c.description,
         category=c.category, impact=c.impact, urgency=c.urgency, priority=priority_of(c.impact, c.urgency),
         channel=c.channel, device_id=c.device_id, linked_ticket_ids=list(c.linked_ticket_ids),
-        opened_by=c.by.id if c.by.id != c.requester_id else None, opened_at=c.at,
+        opened_by=c.by.id if c.by.id != c.requester_id else None, at=c.at,
     )]
 
 
@@ -209,6 +114,17 @@ def _auto_close(state: Ticket, c: cmd.CloseResolvedTicket) -> list[Event]:
     return [ev.TicketClosed(closure=ev.Closure.AUTOMATIC, at=c.at)]
 
 
+def _record_marks(state: Ticket, c: cmd.RecordSlaMarks) -> list[Event]:
+    if state.status in FINISHED:
+        raise TicketNotOpen(f"a {state.status} ticket's clocks have stopped")
+    seen = set(state.sla_marks)
+    for clock, kind in ((m.clock, _MARK_KINDS[type(m)]) for m in c.marks):
+        if (clock, kind) in seen:
+            raise TransitionRefused(f"the {clock} {kind} was already recorded: each mark is recorded once")
+        seen.add((clock, kind))
+    return list(c.marks)
+
+
 def _reopen(state: Ticket, c: cmd.ReopenTicket) -> list[Event]:
     if state.status not in (Status.RESOLVED, Status.CLOSED):
         raise TransitionRefused(f"only a resolved or closed ticket can be reopened; this one is {state.status}")
@@ -235,6 +151,7 @@ def _rate(state: Ticket, c: cmd.RecordSatisfaction) -> list[Event]:
 
 
 _DECIDERS = {
+    cmd.OpenTicket: _open,
     cmd.AcknowledgeTicket: _acknowledge,
     cmd.AssignTicket: _assign,
     cmd.CommentOnTicket: _comment,
@@ -245,22 +162,18 @@ _DECIDERS = {
     cmd.ResolveTicket: _resolve,
     cmd.ConfirmResolution: _confirm,
     cmd.CloseResolvedTicket: _auto_close,
+    cmd.RecordSlaMarks: _record_marks,
     cmd.ReopenTicket: _reopen,
     cmd.CancelTicket: _cancel,
     cmd.RecordSatisfaction: _rate,
 }
 
 
-def evolve(state: Ticket, event: Event) -> Ticket:
-    handler = _EVOLVERS.get(type(event))
-    return handler(state, event) if handler else state
-
-
 def _opened(s: Ticket, e: ev.TicketOpened) -> Ticket:
     return replace(
         s, status=Status.NEW, ticket_id=e.ticket_id, requester_id=e.requester_id, subject=e.subject,
         description=e.description, category=e.category, impact=e.impact, urgency=e.urgency, priority=e.priority,
-        channel=e.channel, device_id=e.device_id, linked_ticket_ids=tuple(e.linked_ticket_ids), opened_at=e.opened_at,
+        channel=e.channel, device_id=e.device_id, linked_ticket_ids=tuple(e.linked_ticket_ids), opened_at=e.at,
     )
 
 
@@ -305,34 +218,51 @@ def _reopened(s: Ticket, e: ev.TicketReopened) -> Ticket:
                    resolved_at=None, closed_at=None, reopens=s.reopens + 1)
 
 
-def _sla_marked(kind: str):
-    def mark(s: Ticket, e: ev.SlaWarningReached | ev.SlaBreached) -> Ticket:
-        return replace(s, sla_marks=s.sla_marks | {(e.clock, kind)})
+_MARK_KINDS = {ev.SlaWarningReached: "warning", ev.SlaBreached: "breach"}
 
-    return mark
+
+def _sla_marked(s: Ticket, e: ev.SlaWarningReached | ev.SlaBreached) -> Ticket:
+    return replace(s, sla_marks=s.sla_marks | {(e.clock, _MARK_KINDS[type(e)])})
+
+
+def _acknowledged(s: Ticket, e: ev.TicketAcknowledged) -> Ticket:
+    return replace(s, status=Status.IN_PROGRESS, responded_at=_responded(s, e.at),
+                   assignee_id=s.assignee_id or e.technician_id)
+
+
+def _reprioritised(s: Ticket, e: ev.PriorityChanged) -> Ticket:
+    return replace(s, priority=e.priority)
+
+
+def _closed(s: Ticket, e: ev.TicketClosed) -> Ticket:
+    return replace(s, status=Status.CLOSED, closed_at=e.at)
+
+
+def _cancelled(s: Ticket, e: ev.TicketCancelled) -> Ticket:
+    return replace(s, status=Status.CANCELLED, closed_at=e.at)
+
+
+def _rated(s: Ticket, e: ev.SatisfactionRecorded) -> Ticket:
+    return replace(s, satisfaction=e.score)
 
 
 _EVOLVERS = {
     ev.TicketOpened: _opened,
-    ev.TicketAcknowledged: lambda s, e: replace(
-        s, status=Status.IN_PROGRESS, responded_at=_responded(s, e.at), assignee_id=s.assignee_id or e.technician_id),
+    ev.TicketAcknowledged: _acknowledged,
     ev.TicketAssigned: _assigned,
     ev.CommentAdded: _commented,
     ev.InformationRequested: _paused,
     ev.InformationProvided: _resumed,
     ev.TicketEscalated: _escalated,
-    ev.PriorityChanged: lambda s, e: replace(s, priority=e.priority),
+    ev.PriorityChanged: _reprioritised,
     ev.TicketResolved: _resolved,
-    ev.TicketClosed: lambda s, e: replace(s, status=Status.CLOSED, closed_at=e.at),
+    ev.TicketClosed: _closed,
     ev.TicketReopened: _reopened,
-    ev.TicketCancelled: lambda s, e: replace(s, status=Status.CANCELLED, closed_at=e.at),
-    ev.SatisfactionRecorded: lambda s, e: replace(s, satisfaction=e.score),
-    ev.SlaWarningReached: _sla_marked("warning"),
-    ev.SlaBreached: _sla_marked("breach"),
+    ev.TicketCancelled: _cancelled,
+    ev.SatisfactionRecorded: _rated,
+    ev.SlaWarningReached: _sla_marked,
+    ev.SlaBreached: _sla_marked,
 }
 
-
-def fold(events: list[Event], state: Ticket = NO_TICKET) -> Ticket:
-    for event in events:
-        state = evolve(state, event)
-    return state
+TICKET = Decider(initial=NO_TICKET, evolvers=_EVOLVERS, deciders=_DECIDERS, precondition=_must_exist,
+                 creates=(cmd.OpenTicket,))

@@ -8,7 +8,7 @@ from events.contracts.tickets import SlaBreached, SlaClock, SlaWarningReached
 from tickets.domain.calendar import BusinessCalendar
 from tickets.domain.policy import DeskPolicy
 from tickets.domain.sla import ClockView, Timeline, clock_view, crossing_at
-from tickets.domain.ticket import FINISHED, Status, Ticket
+from tickets.domain.ticket_state import FINISHED, Status, Ticket
 
 WARNING_RATIO = 0.75
 
@@ -46,7 +46,7 @@ def due_marks(t: Ticket, policy: DeskPolicy, now: datetime) -> list[Event]:
     seconds, lines = targets(t, policy), timelines(t)
     for clock, line in lines.items():
         marks += _marks_for(t, policy.calendar, clock, line, seconds[clock], now)
-    return sorted(marks, key=mark_time)
+    return sorted(marks, key=lambda mark: mark.at)
 
 
 def _marks_for(t: Ticket, calendar: BusinessCalendar, clock: SlaClock, line: Timeline, target: float,
@@ -54,15 +54,11 @@ def _marks_for(t: Ticket, calendar: BusinessCalendar, clock: SlaClock, line: Tim
     found: list[Event] = []
     warned = crossing_at(calendar, line, target * WARNING_RATIO)
     if (clock, "warning") not in t.sla_marks and warned is not None and warned <= now:
-        found.append(SlaWarningReached(clock=clock, target_seconds=target, reached_at=warned))
+        found.append(SlaWarningReached(clock=clock, target_seconds=target, at=warned))
     breached = crossing_at(calendar, line, target)
     if (clock, "breach") not in t.sla_marks and breached is not None and breached <= now:
-        found.append(SlaBreached(clock=clock, target_seconds=target, breached_at=breached))
+        found.append(SlaBreached(clock=clock, target_seconds=target, at=breached))
     return found
-
-
-def mark_time(event: Event) -> datetime:
-    return event.reached_at if isinstance(event, SlaWarningReached) else event.breached_at
 
 
 def next_check_at(t: Ticket, views: dict[SlaClock, ClockView]) -> datetime | None:

@@ -1,7 +1,6 @@
-"""The work-order decider: commands, state, refusals, and the pure functions decide and evolve."""
+"""The work-order decider: commands, state, and the pure functions decide and evolve."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -19,27 +18,15 @@ from events.contracts.work_orders import (
     WorkOrderStarted,
     WorkTimeLogged,
 )
-from tickets.domain.errors import NotFound, TicketsError
-
-
-class WorkOrderAlreadyExists(TicketsError):
-    pass
-
-
-class WorkOrderNotOpen(TicketsError):
-    pass
-
-
-class WorkOrderAlreadyStarted(TicketsError):
-    pass
-
-
-class WorkOrderNotStarted(TicketsError):
-    pass
-
-
-class WorkOrderHasNoDevice(TicketsError):
-    pass
+from events.decider import Decider
+from events.errors import NotFound
+from tickets.domain.errors import (
+    WorkOrderAlreadyExists,
+    WorkOrderAlreadyStarted,
+    WorkOrderHasNoDevice,
+    WorkOrderNotOpen,
+    WorkOrderNotStarted,
+)
 
 
 # created -> (scheduled) -> started -> completed, or cancelled while open. An unscheduled order may be
@@ -82,6 +69,7 @@ NO_WORK_ORDER = WorkOrder()
 
 @dataclass(frozen=True)
 class CreateWorkOrder:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     title: str
     description: str = ""
@@ -94,6 +82,7 @@ class CreateWorkOrder:
 
 @dataclass(frozen=True)
 class ScheduleWorkOrder:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     technician_id: str
     scheduled_for: datetime
@@ -101,12 +90,14 @@ class ScheduleWorkOrder:
 
 @dataclass(frozen=True)
 class StartWorkOrder:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     technician_id: str
 
 
 @dataclass(frozen=True)
 class LogWorkTime:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     technician_id: str
     minutes: int
@@ -115,6 +106,7 @@ class LogWorkTime:
 
 @dataclass(frozen=True)
 class RecordPartsUsed:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     technician_id: str
     parts: tuple[PartUsed, ...]
@@ -122,18 +114,21 @@ class RecordPartsUsed:
 
 @dataclass(frozen=True)
 class CompleteWorkOrder:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     summary: str
 
 
 @dataclass(frozen=True)
 class CancelWorkOrder:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     reason: str
 
 
 @dataclass(frozen=True)
 class LogRepair:
+    at: datetime = field(kw_only=True)
     work_order_id: UUID
     repair_id: UUID
     technician_id: str
@@ -147,25 +142,9 @@ Command = (CreateWorkOrder | ScheduleWorkOrder | StartWorkOrder | LogWorkTime | 
            | CompleteWorkOrder | CancelWorkOrder | LogRepair)
 
 
-def decide(state: WorkOrder, command: Command) -> list[Event]:
-    if isinstance(command, CreateWorkOrder):
-        return _create(state, command)
+def _must_exist_and_be_open(state: WorkOrder, command: Command) -> None:
     if state.status is Status.NONE:
         raise NotFound(f"no work order {command.work_order_id}")
-    _require_open(state)
-    return _DECIDERS[type(command)](state, command)
-
-
-def decide_all(state: WorkOrder, commands: list[Command]) -> list[Event]:
-    """Several commands in a row (create and book a preventive order), each on the state the last one left."""
-    events: list[Event] = []
-    for command in commands:
-        decided = decide(state, command)
-        state, events = fold(decided, state), events + decided
-    return events
-
-
-def _require_open(state: WorkOrder) -> None:
     if state.status not in OPEN:
         raise WorkOrderNotOpen(f"work order {state.work_order_id} is {state.status}: only open work orders change")
 
@@ -186,36 +165,36 @@ def _create(state: WorkOrder, c: CreateWorkOrder) -> list[Event]:
         raise WorkOrderAlreadyExists(f"work order {c.work_order_id} already exists")
     return [WorkOrderCreated(work_order_id=c.work_order_id, title=c.title, description=c.description, kind=c.kind,
                              ticket_id=c.ticket_id, device_id=c.device_id, schedule_id=c.schedule_id,
-                             occurrence=c.occurrence)]
+                             occurrence=c.occurrence, at=c.at)]
 
 
 def _schedule(state: WorkOrder, c: ScheduleWorkOrder) -> list[Event]:
     _require_not_started(state)
     return [WorkOrderScheduled(work_order_id=c.work_order_id, technician_id=c.technician_id,
-                               scheduled_for=c.scheduled_for)]
+                               scheduled_for=c.scheduled_for, at=c.at)]
 
 
 def _start(state: WorkOrder, c: StartWorkOrder) -> list[Event]:
     _require_not_started(state)
-    return [WorkOrderStarted(work_order_id=c.work_order_id, technician_id=c.technician_id)]
+    return [WorkOrderStarted(work_order_id=c.work_order_id, technician_id=c.technician_id, at=c.at)]
 
 
 def _log_time(state: WorkOrder, c: LogWorkTime) -> list[Event]:
     return [WorkTimeLogged(work_order_id=c.work_order_id, technician_id=c.technician_id, minutes=c.minutes,
-                           note=c.note)]
+                           note=c.note, at=c.at)]
 
 
 def _use_parts(state: WorkOrder, c: RecordPartsUsed) -> list[Event]:
-    return [PartsUsed(work_order_id=c.work_order_id, technician_id=c.technician_id, parts=c.parts)]
+    return [PartsUsed(work_order_id=c.work_order_id, technician_id=c.technician_id, parts=c.parts, at=c.at)]
 
 
 def _complete(state: WorkOrder, c: CompleteWorkOrder) -> list[Event]:
     _require_started(state, "completing")
-    return [WorkOrderCompleted(work_order_id=c.work_order_id, summary=c.summary)]
+    return [WorkOrderCompleted(work_order_id=c.work_order_id, summary=c.summary, at=c.at)]
 
 
 def _cancel(state: WorkOrder, c: CancelWorkOrder) -> list[Event]:
-    return [WorkOrderCancelled(work_order_id=c.work_order_id, reason=c.reason)]
+    return [WorkOrderCancelled(work_order_id=c.work_order_id, reason=c.reason, at=c.at)]
 
 
 def _repair(state: WorkOrder, c: LogRepair) -> list[Event]:
@@ -224,40 +203,54 @@ def _repair(state: WorkOrder, c: LogRepair) -> list[Event]:
         raise WorkOrderHasNoDevice(f"work order {state.work_order_id} names no device: repairs are logged on a device")
     return [RepairLogged(repair_id=c.repair_id, device_id=state.device_id, ticket_id=state.ticket_id,
                          work_order_id=c.work_order_id, technician_id=c.technician_id, fault=c.fault,
-                         action=c.action, parts=c.parts, minutes=c.minutes)]
+                         action=c.action, parts=c.parts, minutes=c.minutes, at=c.at)]
 
 
-_DECIDERS: dict[type, Callable[[WorkOrder, Command], list[Event]]] = {
-    ScheduleWorkOrder: _schedule, StartWorkOrder: _start, LogWorkTime: _log_time, RecordPartsUsed: _use_parts,
-    CompleteWorkOrder: _complete, CancelWorkOrder: _cancel, LogRepair: _repair,
+_DECIDERS = {
+    CreateWorkOrder: _create, ScheduleWorkOrder: _schedule, StartWorkOrder: _start, LogWorkTime: _log_time,
+    RecordPartsUsed: _use_parts, CompleteWorkOrder: _complete, CancelWorkOrder: _cancel, LogRepair: _repair,
 }
 
 
-def evolve(state: WorkOrder, event: Event) -> WorkOrder:
-    match event:
-        case WorkOrderCreated():
-            return replace(state, status=Status.CREATED, **event.model_dump())
-        case WorkOrderScheduled():
-            return replace(state, status=Status.SCHEDULED, technician_id=event.technician_id,
-                           scheduled_for=event.scheduled_for)
-        case WorkOrderStarted():
-            return replace(state, status=Status.STARTED, technician_id=event.technician_id)
-        case WorkTimeLogged():
-            return replace(state, minutes=state.minutes + event.minutes)
-        case PartsUsed():
-            return replace(state, parts=state.parts + event.parts)
-        case RepairLogged():
-            # A repair's time and parts count toward the order: technicians log them once, with the repair.
-            return replace(state, minutes=state.minutes + event.minutes, parts=state.parts + event.parts,
-                           repairs=(*state.repairs, event.repair_id))
-        case WorkOrderCompleted():
-            return replace(state, status=Status.COMPLETED, summary=event.summary)
-        case WorkOrderCancelled():
-            return replace(state, status=Status.CANCELLED, cancel_reason=event.reason)
-    return state
+def _created(state: WorkOrder, e: WorkOrderCreated) -> WorkOrder:
+    return replace(state, status=Status.CREATED, **e.model_dump(exclude={"at"}))
 
 
-def fold(events: list[Event], state: WorkOrder = NO_WORK_ORDER) -> WorkOrder:
-    for event in events:
-        state = evolve(state, event)
-    return state
+def _scheduled(state: WorkOrder, e: WorkOrderScheduled) -> WorkOrder:
+    return replace(state, status=Status.SCHEDULED, technician_id=e.technician_id, scheduled_for=e.scheduled_for)
+
+
+def _started(state: WorkOrder, e: WorkOrderStarted) -> WorkOrder:
+    return replace(state, status=Status.STARTED, technician_id=e.technician_id)
+
+
+def _time_logged(state: WorkOrder, e: WorkTimeLogged) -> WorkOrder:
+    return replace(state, minutes=state.minutes + e.minutes)
+
+
+def _parts_used(state: WorkOrder, e: PartsUsed) -> WorkOrder:
+    return replace(state, parts=state.parts + e.parts)
+
+
+def _repaired(state: WorkOrder, e: RepairLogged) -> WorkOrder:
+    # A repair's time and parts count toward the order: technicians log them once, with the repair.
+    return replace(state, minutes=state.minutes + e.minutes, parts=state.parts + e.parts,
+                   repairs=(*state.repairs, e.repair_id))
+
+
+def _completed(state: WorkOrder, e: WorkOrderCompleted) -> WorkOrder:
+    return replace(state, status=Status.COMPLETED, summary=e.summary)
+
+
+def _cancelled(state: WorkOrder, e: WorkOrderCancelled) -> WorkOrder:
+    return replace(state, status=Status.CANCELLED, cancel_reason=e.reason)
+
+
+_EVOLVERS = {
+    WorkOrderCreated: _created, WorkOrderScheduled: _scheduled, WorkOrderStarted: _started,
+    WorkTimeLogged: _time_logged, PartsUsed: _parts_used, RepairLogged: _repaired, WorkOrderCompleted: _completed,
+    WorkOrderCancelled: _cancelled,
+}
+
+WORK_ORDER = Decider(initial=NO_WORK_ORDER, evolvers=_EVOLVERS, deciders=_DECIDERS,
+                     precondition=_must_exist_and_be_open, creates=(CreateWorkOrder,))

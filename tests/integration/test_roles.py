@@ -3,8 +3,8 @@
 import re
 from uuid import uuid4
 
-from assets.main import create_app as assets_app
-from training.main import create_app as training_app
+from events.contracts import SERVICES
+from support.suite import suite_of
 
 ROLES = ("staff", "technician", "manager", "auditor", "reporting")
 
@@ -53,23 +53,14 @@ async def call(client, method: str, path: str, headers: dict):
     return await client.request(method, url, params=QUERY, json=body, headers=headers)
 
 
-async def test_every_endpoint_lets_in_exactly_the_roles_the_policy_names(suite, tokens):
-    clients = {"tickets": suite.tickets, "metrics": suite.metrics}
-    apps = {"tickets": suite.tickets_app, "metrics": suite.metrics_app}
-    routes = [r for service, app in apps.items() for r in business_routes(service, app)]
-    assert set(routes) == set(ALLOWED), "every route must be in the policy, and every policy entry a route"
-    for service, method, path in routes:
-        client = clients[service]
-        assert (await call(client, method, path, {})).status_code == 401, (method, path)
-        for role in ROLES:
-            status = (await call(client, method, path, tokens.headers(role))).status_code
-            allowed = role in ALLOWED[(service, method, path)]
-            assert (status not in (401, 403)) if allowed else (status == 403), (role, method, path, status)
-
-
-def test_services_without_business_routes_yet_expose_only_operational_ones(settings_for):
-    from assets.settings import Settings as AssetsSettings
-    from training.settings import Settings as TrainingSettings
-
-    assert business_routes("assets", assets_app(settings_for(AssetsSettings))) == []
-    assert business_routes("training", training_app(settings_for(TrainingSettings))) == []
+async def test_every_endpoint_of_every_service_lets_in_exactly_the_roles_the_policy_names(settings_for, db, tokens):
+    async with suite_of(settings_for, *SERVICES, broker=False) as suite:
+        routes = [r for service, app in suite.apps.items() for r in business_routes(service, app)]
+        assert set(routes) == set(ALLOWED), "every route must be in the policy, and every policy entry a route"
+        for service, method, path in routes:
+            client = suite.clients[service]
+            assert (await call(client, method, path, {})).status_code == 401, (method, path)
+            for role in ROLES:
+                status = (await call(client, method, path, tokens.headers(role))).status_code
+                allowed = role in ALLOWED[(service, method, path)]
+                assert (status not in (401, 403)) if allowed else (status == 403), (role, method, path, status)

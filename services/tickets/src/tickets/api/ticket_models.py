@@ -4,20 +4,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from events.contracts.tickets import Channel, Level, Priority, ResolutionCode, SlaClock, Visibility
 from events.envelope import Envelope
+from tickets.api.fields import Body, Short, Slug, Text
 from tickets.domain.sla import ClockView
-from tickets.domain.ticket import Status, Ticket
-
-Short = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Slug = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from tickets.domain.ticket_state import Status, Ticket
 
 
 class OpenTicketRequest(Body):
@@ -27,7 +20,7 @@ class OpenTicketRequest(Body):
     impact: Level
     urgency: Level
     channel: Channel = Channel.WEB
-    device_id: Short | None = None
+    device_id: UUID | None = None
     linked_ticket_ids: Annotated[list[UUID], Field(max_length=20)] = []
     requester_id: Short | None = None  # technicians and managers opening for a caller
 
@@ -108,7 +101,7 @@ class TicketResponse(BaseModel):
     urgency: Level
     priority: Priority
     channel: Channel
-    device_id: str | None
+    device_id: UUID | None
     linked_ticket_ids: list[UUID]
     assignee_id: str | None
     group: str | None

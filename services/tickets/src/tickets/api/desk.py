@@ -4,32 +4,26 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
-from events import store
-from events.app import Pool
-from events.auth import Principal, Role, requires
-from events.commands import PreconditionFailed
-from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Priority, SlaClock, SlaTarget
-from events.envelope import utcnow
-from events.http import IfMatch, context_for, etag
+from events.auth import Desk, Manager, Member
+from events.contracts.tickets import CalendarDocument, Priority, SlaClock, SlaTarget
+from events.envelope import Context, utcnow
+from events.errors import Unprocessable
+from events.web import Answer, CommandCall, Pool, answered
 from tickets import service
+from tickets.api.fields import Body, Slug
+from tickets.api.ticket_models import TicketSummary
 from tickets.domain import ticket_clocks
 from tickets.domain.calendar import calendar_from_dict
-from tickets.domain.policy import DeskPolicy, policy_from
-from tickets.domain.ticket import Status
-from tickets.models import Body, Slug, TicketSummary
+from tickets.domain.policy import DeskPolicy
+from tickets.domain.ticket_state import OPEN, Status, Ticket
 
 router = APIRouter(tags=["desk"])
 
-Desk = Annotated[Principal, requires(Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)]
-Manager = Annotated[Principal, requires(Role.MANAGER)]
-Member = Annotated[Principal, requires(Role.STAFF, Role.TECHNICIAN, Role.MANAGER, Role.AUDITOR)]
-
 MAX_WHAT_IF_TICKETS = 5000
-OPEN_STATUSES = [Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING]
+OPEN_STATUSES = [status for status in Status if status in OPEN]
 
 _QUEUE = """
 SELECT ticket_id AS id, subject, category, priority, status, assignee_id, group_name AS group, response_due_at,
@@ -87,6 +81,11 @@ class DeskPolicyDocument(Body):
         calendar_from_dict(self.calendar.model_dump(mode="json"))  # raises ValueError naming the bad field
         return self
 
+    def policy(self) -> DeskPolicy:
+        return DeskPolicy(calendar_document=self.calendar, targets=self.targets, category_targets=self.category_targets,
+                          categories=tuple(self.categories), auto_close_business_days=self.auto_close_business_days,
+                          reopen_window_days=self.reopen_window_days)
+
 
 def _document(policy: DeskPolicy) -> dict:
     return DeskPolicyDocument(
@@ -97,34 +96,21 @@ def _document(policy: DeskPolicy) -> dict:
 
 
 @router.get("/desk-policy", response_model=DeskPolicyDocument)
-async def get_desk_policy(pool: Pool, principal: Member) -> JSONResponse:
+async def get_desk_policy(pool: Pool, principal: Member) -> Response:
     async with pool.acquire() as conn:
-        policy, version = await service.load_policy(conn, principal.tenant)
-    return JSONResponse(_document(policy), headers={"ETag": etag(version)})
+        policy = await service.load_policy(conn, principal.tenant)
+    return answered(_document(policy.state), policy.version)
 
 
 @router.put("/desk-policy", response_model=DeskPolicyDocument)
-async def set_desk_policy(
-    body: DeskPolicyDocument, request: Request, pool: Pool, principal: Manager, if_match: IfMatch
-) -> JSONResponse:
+async def set_desk_policy(body: DeskPolicyDocument, principal: Manager, call: CommandCall) -> Response:
     """Replace the policy; every open ticket's clocks are recomputed under it in the same transaction."""
-    ctx = context_for(request, principal)
-    event = DeskPolicyChanged(**body.model_dump(), at=ctx.recorded_at)
-    async with pool.acquire() as conn, conn.transaction():
-        _, version = await service.load_policy(conn, principal.tenant)
-        if if_match is not None and if_match != version:
-            raise PreconditionFailed(service.policy_stream(principal.tenant), if_match, version)
-        await store.append(conn, service.policy_stream(principal.tenant), version, [event], ctx)
-        await _recompute_open_tickets(conn, principal.tenant, policy_from(event), ctx.recorded_at)
-    return JSONResponse(_document(policy_from(event)), headers={"ETag": etag(version + 1)})
 
+    async def run(conn, ctx: Context) -> Answer:
+        changed = await service.set_policy(conn, body.policy(), ctx, call.if_match)
+        return Answer(_document(changed.state), changed.version)
 
-async def _recompute_open_tickets(conn, tenant: str, policy: DeskPolicy, now: datetime) -> None:
-    rows = await conn.fetch("SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND status = ANY($2::text[])",
-                            tenant, [*OPEN_STATUSES, Status.RESOLVED])
-    for row in rows:
-        state, version = await service.load_ticket(conn, row["ticket_id"], tenant)
-        await service.refresh_queue_row(conn, tenant, state, version, policy, now)
+    return await call.run(principal, run)
 
 
 class WhatIfRequest(Body):
@@ -150,12 +136,12 @@ class WhatIfResponse(BaseModel):
 async def what_if(body: WhatIfRequest, pool: Pool, principal: Manager) -> WhatIfResponse:
     """Replay the tickets opened from `from` to `to` under a proposed policy: how many would have breached."""
     if body.end < body.start:
-        raise HTTPException(422, "to: must not be before from")
+        raise Unprocessable("to", "must not be before from")
     now = utcnow()
     async with pool.acquire() as conn:
-        current, _ = await service.load_policy(conn, principal.tenant)
+        current = (await service.load_policy(conn, principal.tenant)).state
         ids = await _tickets_opened(conn, principal.tenant, body.start, body.end)
-        tickets = [(await service.load_ticket(conn, ticket_id, principal.tenant))[0] for ticket_id in ids]
+        tickets = [(await service.read_ticket(conn, ticket_id, principal.tenant)).state for ticket_id in ids]
     return WhatIfResponse(tickets=len(tickets), current=_breaches(tickets, current, now),
                           proposed=_breaches(tickets, _proposed(current, body), now))
 
@@ -173,11 +159,11 @@ async def _tickets_opened(conn, tenant: str, start: date, end: date) -> list:
         MAX_WHAT_IF_TICKETS + 1,
     )
     if len(rows) > MAX_WHAT_IF_TICKETS:
-        raise HTTPException(422, f"from: the period holds more than {MAX_WHAT_IF_TICKETS} tickets; narrow it")
+        raise Unprocessable("from", f"the period holds more than {MAX_WHAT_IF_TICKETS} tickets; narrow it")
     return [row["ticket_id"] for row in rows]
 
 
-def _breaches(tickets: list, policy: DeskPolicy, now: datetime) -> BreachCounts:
+def _breaches(tickets: list[Ticket], policy: DeskPolicy, now: datetime) -> BreachCounts:
     breached = {SlaClock.RESPONSE: 0, SlaClock.RESOLUTION: 0}
     for state in tickets:
         for clock, view in ticket_clocks.clocks(state, policy, now).items():
