@@ -14,7 +14,7 @@ from bench.measure import CpuMeter, Result, Timing, run_async, run_threads
 from bench.stack import drop_schema, fresh_schema
 from events import db, store
 from events.contracts.tickets import Level, Priority, TicketOpened
-from events.envelope import Context, wrap
+from events.envelope import Context, utcnow, wrap
 
 TENANT = "bench"
 ACTOR = "bench-user"
@@ -26,7 +26,7 @@ def ticket_opened() -> TicketOpened:
     return TicketOpened(
         ticket_id=uuid4(), requester_id=ACTOR, subject="Printer jam",
         description="Tray 2 on the 3rd floor jams on every duplex job.", category="hardware",
-        impact=Level.LOW, urgency=Level.HIGH, priority=Priority.P3,
+        impact=Level.LOW, urgency=Level.HIGH, priority=Priority.P3, at=utcnow(),
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ class BadIfMatch(Refused):
     status = 400
 
 
-async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None) -> int | None:
+def version_in(if_match: str | None) -> int | None:
     """The stream version the caller last saw, from `If-Match: "7"`; absent means no precondition."""
     if if_match is None:
         return None
@@ -35,7 +35,8 @@ async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match", max
     return int(value)
 
 
-IfMatch = Annotated[int | None, Depends(_if_match)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
+                                       description='the ETag of the version the caller acts on, e.g. "7"')]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=MAX_KEY_LENGTH)]
 
 
@@ -100,9 +101,12 @@ class Call:
         async def run_in(conn: asyncpg.Connection) -> Outcome:
             return (await command(conn, ctx)).outcome()
 
-        body = _comparable(await self.request.body())
-        request_hash = fingerprint(self.request.method, self.request.url.path, body, principal.user_id)
+        request_hash = await self._fingerprint(principal) if self.idempotency_key else ""
         return respond(await run_once(self.pool, principal.tenant, self.idempotency_key, request_hash, run_in))
+
+    async def _fingerprint(self, principal: Principal) -> str:
+        body = _comparable(await self.request.body())
+        return fingerprint(self.request.method, self.request.url.path, body, principal.user_id)
 
 
 def _comparable(raw: bytes) -> Any:
@@ -113,8 +117,9 @@ def _comparable(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-async def _call(request: Request, pool: Pool, if_match: IfMatch, idempotency_key: IdempotencyKey = None) -> Call:
-    return Call(request, pool, if_match, idempotency_key)
+async def _call(request: Request, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> Call:
+    # One dependency with the two headers, not three: each level of dependencies costs every request.
+    return Call(request, request.app.state.pool, version_in(if_match), idempotency_key)
 
 
 CommandCall = Annotated[Call, Depends(_call)]

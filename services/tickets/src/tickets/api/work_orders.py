@@ -93,7 +93,7 @@ def _order_body(order: Stream[WorkOrder], stamps) -> dict[str, Any]:
     return WorkOrderResponse(id=order.state.work_order_id, **fields, **stamped).model_dump(mode="json")
 
 
-async def act_on(call: CommandCall, principal: Principal, make: Callable[[datetime], wo.Command]) -> Response:
+async def transition(call: CommandCall, principal: Principal, make: Callable[[datetime], wo.Command]) -> Response:
     """Decide `make(now)` on a work order and answer the order as it is after it."""
 
     async def run(conn, ctx: Context) -> Answer:
@@ -145,35 +145,35 @@ def _post(path: str):
 @_post("schedule")
 async def schedule_work_order(work_order_id: UUID, body: ScheduleWorkOrderRequest, principal: Agent,
                               call: CommandCall):
-    return await act_on(call, principal, lambda at: wo.ScheduleWorkOrder(work_order_id, **body.model_dump(), at=at))
+    return await transition(call, principal, lambda at: wo.ScheduleWorkOrder(work_order_id, **body.model_dump(), at=at))
 
 
 @_post("start")
 async def start_work_order(work_order_id: UUID, principal: Agent, call: CommandCall):
-    return await act_on(call, principal, lambda at: wo.StartWorkOrder(work_order_id, principal.user_id, at=at))
+    return await transition(call, principal, lambda at: wo.StartWorkOrder(work_order_id, principal.user_id, at=at))
 
 
 @_post("time")
 async def log_work_time(work_order_id: UUID, body: LogWorkTimeRequest, principal: Agent, call: CommandCall):
-    return await act_on(call, principal,
+    return await transition(call, principal,
                         lambda at: wo.LogWorkTime(work_order_id, principal.user_id, **body.model_dump(), at=at))
 
 
 @_post("parts")
 async def record_parts_used(work_order_id: UUID, body: RecordPartsUsedRequest, principal: Agent, call: CommandCall):
-    return await act_on(call, principal,
+    return await transition(call, principal,
                         lambda at: wo.RecordPartsUsed(work_order_id, principal.user_id, tuple(body.parts), at=at))
 
 
 @_post("complete")
 async def complete_work_order(work_order_id: UUID, body: CompleteWorkOrderRequest, principal: Agent,
                               call: CommandCall):
-    return await act_on(call, principal, lambda at: wo.CompleteWorkOrder(work_order_id, body.summary, at=at))
+    return await transition(call, principal, lambda at: wo.CompleteWorkOrder(work_order_id, body.summary, at=at))
 
 
 @_post("cancel")
 async def cancel_work_order(work_order_id: UUID, body: CancelWorkOrderRequest, principal: Agent, call: CommandCall):
-    return await act_on(call, principal, lambda at: wo.CancelWorkOrder(work_order_id, body.reason, at=at))
+    return await transition(call, principal, lambda at: wo.CancelWorkOrder(work_order_id, body.reason, at=at))
 
 
 @_post("repairs")
@@ -182,4 +182,4 @@ async def log_repair(work_order_id: UUID, body: LogRepairRequest, principal: Age
         return wo.LogRepair(work_order_id, uuid7(), principal.user_id, body.fault, body.action, tuple(body.parts),
                             body.minutes, at=at)
 
-    return await act_on(call, principal, make)
+    return await transition(call, principal, make)
