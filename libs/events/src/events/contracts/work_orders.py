@@ -13,6 +13,16 @@ from events.base import Event, stamped_at
 Minutes = Annotated[int, Field(gt=0, le=100_000)]
 
 
+class StampedSinceV2(Event):
+    """Work-order and preventive events carry their business time `at` since v2; a v1 payload takes the
+    envelope's time, which was the event's until then."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar = {1: stamped_at}
+
+    at: datetime
+
+
 class WorkOrderKind(StrEnum):
     CORRECTIVE = "corrective"
     PREVENTIVE = "preventive"
@@ -28,13 +38,9 @@ class PartUsed(BaseModel):
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
 
 
-class WorkOrderCreated(Event):
+class WorkOrderCreated(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_order_created"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     title: str
     description: str
@@ -45,85 +51,57 @@ class WorkOrderCreated(Event):
     occurrence: date | None = None  # the preventive schedule's due date this order fulfils
 
 
-class WorkOrderScheduled(Event):
+class WorkOrderScheduled(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_order_scheduled"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     technician_id: str
     scheduled_for: datetime
 
 
-class WorkOrderStarted(Event):
+class WorkOrderStarted(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_order_started"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     technician_id: str
 
 
-class WorkTimeLogged(Event):
+class WorkTimeLogged(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_time_logged"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     technician_id: str
     minutes: Minutes
     note: str = ""
 
 
-class PartsUsed(Event):
+class PartsUsed(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.parts_used"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     technician_id: str
     parts: tuple[PartUsed, ...] = Field(min_length=1)
 
 
-class WorkOrderCompleted(Event):
+class WorkOrderCompleted(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_order_completed"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     summary: str
 
 
-class WorkOrderCancelled(Event):
+class WorkOrderCancelled(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.work_order_cancelled"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     work_order_id: UUID
     reason: str
 
 
-class RepairLogged(Event):
+class RepairLogged(StampedSinceV2):
     """A repair on a device, for the device's history (assets) and repair KPIs (metrics)."""
 
     event_type: ClassVar[str] = "tickets.repair_logged"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     repair_id: UUID
     device_id: UUID
     ticket_id: UUID | None
@@ -135,15 +113,11 @@ class RepairLogged(Event):
     minutes: int = Field(ge=0, le=100_000)
 
 
-class PreventiveScheduleCreated(Event):
+class PreventiveScheduleCreated(StampedSinceV2):
     """Recurring work: every `every_days` days from `starts_on`, or monthly on `day_of_month` (never both)."""
 
     event_type: ClassVar[str] = "tickets.preventive_schedule_created"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     schedule_id: UUID
     title: str
     description: str
@@ -154,24 +128,16 @@ class PreventiveScheduleCreated(Event):
     assignee_id: str | None = None
 
 
-class PreventiveWorkOrderRaised(Event):
+class PreventiveWorkOrderRaised(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.preventive_work_order_raised"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     schedule_id: UUID
     occurrence: date
     work_order_id: UUID
 
 
-class PreventiveScheduleRetired(Event):
+class PreventiveScheduleRetired(StampedSinceV2):
     event_type: ClassVar[str] = "tickets.preventive_schedule_retired"
 
-    schema_version: ClassVar[int] = 2  # v2: the business time `at`
-    upcasters: ClassVar = {1: stamped_at}
-
-    at: datetime
     schedule_id: UUID
     reason: str = ""
