@@ -26,11 +26,6 @@ class Context:
     correlation_id: str
     causation_id: str | None = None
     recorded_at: datetime = field(default_factory=utcnow)
-    occurred_at: datetime | None = None  # when it happened in the world, if earlier than recorded
-
-    @property
-    def time(self) -> datetime:
-        return self.occurred_at or self.recorded_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +90,13 @@ def schema_uri(event_type: str, version: int) -> str:
 
 def wrap(event: Event, *, stream_id: str, stream_version: int, ctx: Context) -> Envelope:
     """The event in its envelope. `time` is the event's own business time `at` where it has one (an SLA mark
-    reached while nobody looked, an install recorded days later), else the context's."""
+    reached while nobody looked, an install recorded days later); an event with none happened as it was recorded."""
     return Envelope(
         id=uuid7(),
         source="/" + event.event_type.split(".", 1)[0],
         type=event.event_type,
         subject=stream_id,
-        time=getattr(event, "at", None) or ctx.time,
+        time=getattr(event, "at", None) or ctx.recorded_at,
         dataschema=schema_uri(event.event_type, event.schema_version),
         data=event.model_dump(mode="json"),
         streamversion=stream_version,
