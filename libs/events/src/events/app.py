@@ -8,6 +8,7 @@ from importlib.resources.abc import Traversable
 import asyncpg
 import structlog
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from events import tasks
 from events.auth import TokenVerifier
@@ -15,6 +16,7 @@ from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.http import CorrelationMiddleware, add_operational_routes, install_problem_handlers
 from events.jobs import PeriodicJob, run_every
 from events.logging import configure_logging
+from events.openapi import install_documented_openapi
 from events.relay import run_relay
 from events.republish import republish
 from events.settings import ServiceSettings
@@ -53,12 +55,13 @@ def service_app(
                 await tasks.stop(task)
             await app.state.pool.close()
 
-    app = FastAPI(lifespan=lifespan, **fastapi_args)
+    app = FastAPIOffline(lifespan=lifespan, **fastapi_args)  # /docs and /redoc from the package, not a CDN
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.statuses = {"relay": Status()}
     app.add_middleware(CorrelationMiddleware, service=settings.service)
     install_problem_handlers(app)
+    install_documented_openapi(app)
     add_operational_routes(app)
     return app
 

@@ -9,9 +9,10 @@ import json
 import sys
 from pathlib import Path
 
+from events.asyncapi import asyncapi_document
 from events.base import Event, registered_events
 from events.contracts import SERVICES
-from events.envelope import envelope_json_schema, schema_uri
+from events.envelope import schema_uri
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 ASYNCAPI_PATH = Path(__file__).parent / "asyncapi.json"
@@ -72,31 +73,7 @@ def _difference(event_type: str, cls: type[Event], golden: dict) -> str:
 
 
 def asyncapi() -> dict:
-    """An AsyncAPI 3.0 document: a channel per service topic, a message per event type."""
-    messages = {
-        cls.event_type: {
-            "name": cls.event_type,
-            "contentType": "application/cloudevents+json",
-            "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEvent"},
-                                  {"properties": {"data": schema_of(cls)}}]},
-        }
-        for cls in published_events().values()
-    }
-    channels = {
-        f"{service}.events": {
-            "address": f"{service}.events",
-            "messages": {name: {"$ref": f"#/components/messages/{name}"}
-                         for name in messages if name.startswith(f"{service}.")},
-        }
-        for service in SERVICES
-    }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {"title": "Municipal IT helpdesk events", "version": "1.0.0"},
-        "defaultContentType": "application/cloudevents+json",
-        "channels": channels,
-        "components": {"messages": messages, "schemas": {"CloudEvent": envelope_json_schema()}},
-    }
+    return asyncapi_document(published_events(), schema_of)
 
 
 def write() -> list[Path]:
