@@ -1,5 +1,7 @@
-"""`python -m devstack.run` (what `make run` calls) serves the whole suite and leaves no process behind."""
+"""`python -m devstack.run` (what `make run` calls) serves the whole suite, restarts what crashes, and leaves no
+process behind."""
 
+import os
 import shlex
 import shutil
 import signal
@@ -72,6 +74,51 @@ def test_make_run_serves_every_service_and_stops_cleanly_on_sigterm(runner, run_
     assert runner.wait(15) == 0, runner.output.read_text()
     assert survivors(started, run_dir) == []
     assert "Ctrl-C stops everything" in runner.output.read_text()
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(180)
+def test_make_run_restarts_a_killed_projector_and_a_ticket_opened_meanwhile_reaches_the_audit_history(runner, run_dir):
+    stack = wait_for_stack_env(runner, run_dir / "stack.env", within=60)
+    started = started_pids(run_dir)
+    killed = pid_of(run_dir, "projector")
+
+    os.kill(killed, signal.SIGKILL)
+    staff = {"Authorization": f"Bearer {stack['STAFF_TOKEN']}"}
+    opened = httpx.post(f"{stack['TICKETS_URL']}/tickets", json=ticket_request(), headers=staff)
+    assert opened.status_code == 201, opened.text
+
+    restarted = wait_until(lambda: pid_of(run_dir, "projector") != killed and pid_of(run_dir, "projector"), 30, runner)
+    assert restarted != killed
+    auditor = {"Authorization": f"Bearer {stack['AUDITOR_TOKEN']}"}
+    audit_url = f"{stack['METRICS_URL']}/audit"
+
+    def history() -> list[str]:
+        entries = httpx.get(audit_url, params={"entity_id": opened.json()["id"]}, headers=auditor).json()
+        return [entry["event_type"] for entry in entries]
+
+    assert wait_until(history, 60, runner) == ["tickets.ticket_opened"]
+    assert "projector exited unexpectedly (signal SIGKILL)" in runner.output.read_text()
+    everything = started | started_pids(run_dir)
+
+    runner.send_signal(signal.SIGTERM)
+
+    assert runner.wait(15) == 0, runner.output.read_text()
+    assert survivors(everything, run_dir) == []
+
+
+def pid_of(run_dir: Path, name: str) -> int:
+    return {line.split()[0]: int(line.split()[1]) for line in (run_dir / "pids").read_text().splitlines()}[name]
+
+
+def wait_until(probe, within: float, proc: subprocess.Popen):
+    """The first truthy answer of `probe`, polled while the runner lives, within `within` seconds."""
+    deadline = time.monotonic() + within
+    while not (answer := probe()):
+        assert proc.poll() is None, f"runner exited with {proc.returncode}:\n{proc.output.read_text()}"
+        assert time.monotonic() < deadline, f"still {answer!r} after {within}s:\n{proc.output.read_text()}"
+        time.sleep(0.2)
+    return answer
 
 
 def wait_for_stack_env(proc: subprocess.Popen, path: Path, within: float) -> dict[str, str]:

@@ -81,3 +81,8 @@ async def test_the_projector_answers_health_readiness_and_metrics_on_its_own_por
         assert await eventually(consuming, within=15)
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         assert "consumer_records" in (await client.get("/metrics")).text
+
+        async def lag_shown() -> bool:
+            return f'consumer_lag{{group="{settings.projector_group}"' in (await client.get("/metrics")).text
+
+        assert await eventually(lag_shown, within=15)

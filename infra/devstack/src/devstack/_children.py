@@ -1,4 +1,5 @@
-"""The runner's child processes: each leads its own session, is watched without reaping, and dies with its group."""
+"""The runner's child processes: each leads its own session, is watched without reaping, dies with its group,
+and can be started again after it crashed."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+FIRST_DELAY = 1.0  # seconds before the first restart of a crashed child; doubles with each crash in a row
+MAX_DELAY = 30.0
+STEADY = 60.0  # a child that ran this long before it crashed is not crashing in a loop: back to FIRST_DELAY
 
 
 @dataclass
@@ -17,6 +22,10 @@ class Child:
     name: str
     proc: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str]
+    env: dict[str, str]
+    crashes: int = 0  # in a row, for the pause before the next restart
+    started: float = field(default_factory=time.monotonic)
 
 
 def spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> Child:
@@ -26,7 +35,24 @@ def spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> 
         # Own session: a terminal Ctrl-C reaches only the runner, which stops things in order; killpg reaches it all.
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True)  # fmt: skip
-    return Child(name, proc, log_path)
+    return Child(name, proc, log_path, command, env)
+
+
+def restart_delay(child: Child) -> float:
+    """How long to wait before starting the crashed `child` again: longer with each crash in a row."""
+    crashes = 1 if time.monotonic() - child.started > STEADY else child.crashes + 1
+    child.crashes = crashes
+    return min(MAX_DELAY, FIRST_DELAY * 2 ** (crashes - 1))
+
+
+def respawn(child: Child) -> Child:
+    """Sweep what is left of the exited child's group, reap it, and start its command again."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.proc.pid, signal.SIGKILL)
+    child.proc.wait()
+    again = spawn(child.name, child.command, child.env, child.log_path.parent)
+    again.crashes = child.crashes
+    return again
 
 
 def exited(child: Child) -> str | None:

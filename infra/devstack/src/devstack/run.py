@@ -1,4 +1,6 @@
-"""`make run`: the dev stack, the four services and the projector, demo data and a token per role, until Ctrl-C."""
+"""`make run`: the dev stack, the four services and the projector, demo data and a token per role, until Ctrl-C.
+
+A service or the projector that crashes is started again (after 1 s, doubling up to 30 s while it keeps crashing)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from devstack._children import Child, exited, spawn, stop_children
+from devstack._children import Child, exited, respawn, restart_delay, spawn, stop_children
 from devstack._process import ServiceStartError, log_tail
+from devstack._signals import Shutdown, on_signals, request_shutdown, signals_held
 from devstack.broker import start_broker
 from devstack.ports import LOCALHOST, free_port
 from devstack.postgres import start_postgres
@@ -38,12 +41,8 @@ DEMO_TICKETS = [
 ]
 
 
-class Shutdown(BaseException):
-    """SIGINT/SIGTERM/SIGHUP arrived. A BaseException, so no `except Exception` on the way swallows it."""
-
-
 class StackError(RuntimeError):
-    """A service failed to start or died; the message carries its log tail."""
+    """A service failed to start; the message carries its log tail."""
 
 
 @dataclass
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if not lock(stack.run_dir):
         print(f"error: another runner is using {stack.run_dir}", file=sys.stderr)
         return 1
-    on_signals(_request_shutdown)
+    on_signals(request_shutdown)
     try:
         run(stack, args.base_port)  # returns only by an exception
     except Shutdown:
@@ -102,16 +101,6 @@ def lock(run_dir: Path) -> bool:
     except BlockingIOError:
         return False
     return True
-
-
-def _request_shutdown(signum: int, frame: object) -> None:
-    raise Shutdown(signal.Signals(signum).name)
-
-
-def on_signals(handler: Any) -> None:
-    # SIGTERM and SIGHUP would otherwise kill us outright and skip every clean-up (atexit included).
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, handler)
 
 
 def run(stack: Stack, base_port: int) -> None:
@@ -182,10 +171,13 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
     """Start everything at once (each migrates its own schema), then wait for each /readyz."""
     ports = pick_ports(base_port)
     for name in SERVICES:
-        stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
+        with signals_held():
+            stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
     # The projector is a worker: no API, but its own /healthz, /readyz and /metrics.
     projector_env = {**env, "WORKER_PORT": str(ports["projector"])}
-    stack.children.append(spawn("projector", [sys.executable, "-m", "metrics.projector"], projector_env, stack.logs))
+    with signals_held():
+        stack.children.append(spawn("projector", [sys.executable, "-m", "metrics.projector"], projector_env,
+                                    stack.logs))
     write_pids(stack)
     urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
     deadline = time.monotonic() + READY_TIMEOUT
@@ -210,7 +202,7 @@ def uvicorn_command(name: str, port: int) -> list[str]:
 
 def write_pids(stack: Stack) -> None:
     pids = [*(f"{type(i).__name__} {i.pid}" for i in stack.infra), *(f"{c.name} {c.proc.pid}" for c in stack.children)]
-    (stack.run_dir / "pids").write_text("".join(f"{line}\n" for line in pids))
+    write_private(stack.run_dir / "pids", "".join(f"{line}\n" for line in pids))
 
 
 def wait_ready(child: Child, url: str, deadline: float) -> None:
@@ -262,12 +254,31 @@ def announce(stack: Stack, values: dict[str, str], seconds: float) -> None:
 
 
 def supervise(stack: Stack) -> None:
-    """Wait for a signal; a child that dies on its own takes the whole stack down with it."""
+    """Wait for a signal; a child that dies on its own is reported and started again after a pause."""
+    due: dict[str, float] = {}  # crashed children, by when to start them again
     while True:
-        for child in stack.children:
-            if ended := exited(child):
-                raise failure(f"{child.name} died unexpectedly ({ended})", child)
+        for index, child in enumerate(stack.children):
+            if child.name in due and time.monotonic() >= due[child.name]:
+                del due[child.name]
+                restart(stack, index)
+            elif child.name not in due and (ended := exited(child)):
+                due[child.name] = time.monotonic() + report_crash(child, ended)
         time.sleep(POLL * 2)
+
+
+def report_crash(child: Child, ended: str) -> float:
+    delay = restart_delay(child)
+    print(f"{child.name} exited unexpectedly ({ended}); restarting it in {delay:.0f}s (crash {child.crashes} in a"
+          f" row); log {child.log_path}:\n{log_tail(child.log_path, 10)}", file=sys.stderr, flush=True)
+    return delay
+
+
+def restart(stack: Stack, index: int) -> None:
+    with signals_held():
+        stack.children[index] = respawn(stack.children[index])
+        write_pids(stack)
+    child = stack.children[index]
+    print(f"{child.name} restarted (pid {child.proc.pid})", flush=True)
 
 
 def stop(stack: Stack) -> None:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from importlib.resources.abc import Traversable
 
 import asyncpg
@@ -10,10 +11,12 @@ import structlog
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from events import tasks
+from events import store, tasks
 from events.auth import TokenVerifier
 from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
+from events.guard import RequestGuard
 from events.http import CorrelationMiddleware, add_operational_routes, install_problem_handlers
+from events.idempotency import purge_expired_keys
 from events.jobs import PeriodicJob, run_every
 from events.logging import configure_logging
 from events.openapi import install_documented_openapi
@@ -38,6 +41,9 @@ def service_app(
     `jobs` are the periodic passes (schedulers) that run beside the relay for the app's lifetime.
     """
     configure_logging(settings.service, settings.log_level, as_json=settings.log_json)
+    store.limit_event_size(settings.event_max_bytes)
+
+    jobs = [*jobs, purge_expired_keys(timedelta(hours=settings.idempotency_key_hours))]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +65,8 @@ def service_app(
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.statuses = {"relay": Status()}
+    # Added first, so it runs inside the correlation middleware: its refusals are logged and carry the id.
+    app.add_middleware(RequestGuard, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service)
     install_problem_handlers(app)
     install_documented_openapi(app)

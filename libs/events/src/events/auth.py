@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import jwt
+import structlog
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -45,6 +46,7 @@ class TokenVerifier:
         self.issuer = settings.auth_issuer
         self.audience = settings.auth_audience
         self.algorithms = settings.auth_algorithms
+        self.max_lifetime = settings.auth_max_token_lifetime_seconds
         self.key = _parsed(settings.auth_key)
         self.jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
         # Checking an ES256 signature costs more than the rest of a small request; staff reuse tokens.
@@ -70,15 +72,30 @@ class TokenVerifier:
         return principal
 
     def _verify(self, token: str) -> tuple[Principal, float]:
-        claims = jwt.decode(
-            token,
-            self._key_for(token),
-            algorithms=self.algorithms,
-            audience=self.audience,
-            issuer=self.issuer,
-            options={"require": ["exp", "iss", "aud", "sub"]},
-        )
-        return _principal(claims), float(claims["exp"])
+        try:
+            claims = jwt.decode(
+                token,
+                self._key_for(token),
+                algorithms=self.algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+            _check_lifetime(claims, self.max_lifetime)
+            return _principal(claims), float(claims["exp"])
+        except jwt.PyJWTError:
+            raise
+        except Exception as error:
+            # A forged header can make PyJWT fail inside itself (an RS256 header with an EC key: TypeError),
+            # a claim can have a type nobody expected; a token that does not verify is refused, never a 500.
+            raise jwt.InvalidTokenError(f"the token does not verify ({type(error).__name__})") from error
+
+
+def _check_lifetime(claims: dict, max_lifetime: int) -> None:
+    """Refuse a token meant to live longer than `max_lifetime` seconds, from its issue or from now."""
+    now = time.time()
+    if claims["exp"] - min(claims.get("iat", now), now) > max_lifetime:
+        raise jwt.InvalidTokenError(f"the token lives longer than the {max_lifetime} seconds allowed")
 
 
 def _parsed(key: str):
@@ -89,10 +106,15 @@ def _parsed(key: str):
 
 
 def _principal(claims: dict) -> Principal:
-    tenant, roles = claims.get("tenant"), claims.get("roles")
-    if not isinstance(tenant, str) or not tenant or not isinstance(roles, list):
-        raise jwt.InvalidTokenError("token lacks a tenant or roles claim")
-    return Principal(user_id=claims["sub"], tenant=tenant, roles=frozenset(map(str, roles)))
+    user, tenant, roles = claims["sub"], claims.get("tenant"), claims.get("roles")
+    if not _usable(user) or not _usable(tenant) or not isinstance(roles, list):
+        raise jwt.InvalidTokenError("token lacks a subject, a tenant or roles claim")
+    return Principal(user_id=user, tenant=tenant, roles=frozenset(map(str, roles)))
+
+
+def _usable(claim) -> bool:
+    """A non-empty string the database can store (Postgres text cannot hold NUL)."""
+    return isinstance(claim, str) and bool(claim) and "\x00" not in claim
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -111,10 +133,15 @@ async def authenticated(
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         if verifier.may_block:
-            return await run_in_threadpool(verifier.verify, credentials.credentials)
-        return verifier.verify(credentials.credentials)
+            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+        else:
+            principal = verifier.verify(credentials.credentials)
     except jwt.PyJWTError as error:
         raise _unauthorized(f"invalid token: {error}") from None
+    # The request's log line, and every line logged while handling it, name the caller.
+    request.state.principal = principal
+    structlog.contextvars.bind_contextvars(tenant=principal.tenant, actor=principal.user_id)
+    return principal
 
 
 def requires(*roles: Role):

@@ -1,4 +1,5 @@
-"""The idempotent consumer: dedupe row and read-model write in one transaction, poison records parked."""
+"""The idempotent consumer: dedupe row and read-model write in one transaction; a database outage waited out,
+a record that cannot be parsed or applied dead-lettered as it came, and the lag of each partition measured."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -6,9 +7,9 @@ from enum import StrEnum
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiokafka.errors import CommitFailedError
-from prometheus_client import Counter
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from prometheus_client import Counter, Gauge
 
 from events.envelope import Envelope
 
@@ -16,7 +17,16 @@ log = structlog.get_logger()
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
-CONSUMED = Counter("consumer_records", "Records a consumer group took in, by outcome", ["group", "outcome"])
+CONSUMED = Counter("consumer_records", "Records a consumer group took in, by outcome (dead_lettered among them)",
+                   ["group", "outcome"])
+LAG = Gauge("consumer_lag", "Records of a partition the group has not taken yet", ["group", "topic", "partition"])
+WAITS = Counter("consumer_database_waits", "Times a consumer waited for its database to come back", ["group"])
+
+# A lost database, not a bad record: the record waits for the database, however long, and is tried again.
+# (A pool acquire that times out raises TimeoutError, an OSError; asyncpg's connection errors are below.)
+CONNECTION_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                     asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError)
+WAIT_CAP = 5.0  # seconds between two looks at a lost database
 
 
 class Outcome(StrEnum):
@@ -42,7 +52,7 @@ async def apply_once(conn: asyncpg.Connection, group: str, envelope: Envelope, h
 async def _attempt(
     pool: asyncpg.Pool, group: str, record: ConsumerRecord, handle: Handler, pause_lock: str | None
 ) -> Outcome:
-    envelope = Envelope.from_json(record.value)
+    envelope = Envelope.from_json(record.value or b"")
     with structlog.contextvars.bound_contextvars(correlation_id=envelope.correlationid, event_id=str(envelope.id)):
         async with pool.acquire() as conn, conn.transaction():
             if pause_lock:
@@ -55,29 +65,89 @@ async def process_record(
     pool: asyncpg.Pool, group: str, record: ConsumerRecord, handle: Handler, *, attempts: int = 3,
     retry_delay: float = 0.1, pause_lock: str | None = None,
 ) -> Outcome:
-    """Try a few times; a record that keeps failing goes to the dead-letter table and we move on."""
-    for attempt in range(1, attempts + 1):
+    """Apply the record. A lost database is waited out and costs no attempt; a record that cannot be parsed,
+    or whose handler fails `attempts` times against a reachable database, is dead-lettered and skipped."""
+    failed = 0
+    while True:
         try:
             return await _attempt(pool, group, record, handle, pause_lock)
         except Exception as error:
-            last_error = error
+            if database_lost(error):
+                await wait_for_database(pool, group, error)
+                continue
+            failed += 1
             log.warning("record_failed", group=group, topic=record.topic, offset=record.offset,
-                        attempt=attempt, error=repr(error))
-            await asyncio.sleep(retry_delay * attempt)
-    await dead_letter(pool, group, record, repr(last_error), attempts)
-    return Outcome.DEAD_LETTERED
+                        attempt=failed, error=repr(error))
+            if failed >= attempts:
+                await _dead_letter_once_reachable(pool, group, record, repr(error), attempts)
+                return Outcome.DEAD_LETTERED
+            await asyncio.sleep(retry_delay * failed)
+
+
+def database_lost(error: BaseException) -> bool:
+    """Whether the error (or what it arose from) says the database went away, rather than the work failed."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, CONNECTION_ERRORS):
+            return True
+        # asyncpg reports a connection that closed under it as an InterfaceError (which also covers misuse).
+        if isinstance(error, asyncpg.InterfaceError) and "closed" in str(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+async def wait_for_database(pool: asyncpg.Pool, group: str, error: BaseException) -> None:
+    """Return once the database answers again, however long that takes."""
+    WAITS.labels(group).inc()
+    log.warning("database_unreachable", group=group, error=repr(error))
+    looks = 0
+    while True:
+        looks += 1
+        await asyncio.sleep(min(WAIT_CAP, 0.25 * looks))
+        try:
+            async with pool.acquire(timeout=10) as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception as still:
+            if looks % 10 == 0:
+                log.warning("database_still_unreachable", group=group, error=repr(still))
+            continue
+        log.info("database_reachable_again", group=group, looks=looks)
+        return
+
+
+async def _dead_letter_once_reachable(
+    pool: asyncpg.Pool, group: str, record: ConsumerRecord, error: str, attempts: int
+) -> None:
+    while True:
+        try:
+            return await dead_letter(pool, group, record, error, attempts)
+        except Exception as lost:
+            if not database_lost(lost):
+                raise
+            await wait_for_database(pool, group, lost)
 
 
 async def dead_letter(pool: asyncpg.Pool, group: str, record: ConsumerRecord, error: str, attempts: int) -> None:
+    """Keep the record as it came (bytes) and as readable text, whatever it holds."""
     async with pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO dead_letters (consumer_group, topic, kafka_partition, kafka_offset, record_key,"
-            " record_value, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            " record_value, raw_key, raw_value, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT DO NOTHING",
             group, record.topic, record.partition, record.offset,
-            record.key.decode(errors="replace") if record.key else None,
-            record.value.decode(errors="replace"), error, attempts,
+            readable(record.key) if record.key is not None else None, readable(record.value or b""),
+            record.key, record.value or b"", readable(error), attempts,
         )
-    log.error("record_dead_lettered", group=group, topic=record.topic, offset=record.offset, error=error)
+    log.error("record_dead_lettered", group=group, topic=record.topic, partition=record.partition,
+              offset=record.offset, error=error)
+
+
+def readable(raw: bytes | str) -> str:
+    """Text Postgres can store: invalid UTF-8 and NUL (which no text column takes) become U+FFFD."""
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+    return text.replace("\x00", "\ufffd")
 
 
 async def run_consumer(
@@ -85,6 +155,7 @@ async def run_consumer(
     pause_lock: str | None = None,
 ) -> None:
     """Consume forever; offsets are committed only after the records' transactions committed."""
+    measured: set[TopicPartition] = set()
     while True:
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
         for records in batches.values():
@@ -93,6 +164,7 @@ async def run_consumer(
                 CONSUMED.labels(group, outcome).inc()
         if batches:
             await _commit(consumer, group)
+        measured = await _measure_lag(consumer, group, measured)
 
 
 async def _commit(consumer: AIOKafkaConsumer, group: str) -> None:
@@ -102,3 +174,21 @@ async def _commit(consumer: AIOKafkaConsumer, group: str) -> None:
         # The group moved on (a rebalance, a broker restart): whoever gets these partitions
         # redelivers from the last commit, and the dedupe rows make that harmless.
         log.warning("offset_commit_failed", group=group, error=repr(error))
+
+
+async def _measure_lag(consumer: AIOKafkaConsumer, group: str, before: set[TopicPartition]) -> set[TopicPartition]:
+    """Set the lag of each assigned partition the consumer has fetched from; forget partitions it lost."""
+    measured = set()
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        if highwater is None:  # nothing fetched yet, so no position to wait for either
+            continue
+        try:
+            position = await consumer.position(tp)
+        except KafkaError:  # taken away by a rebalance meanwhile
+            continue
+        LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+        measured.add(tp)
+    for tp in before - measured:
+        LAG.remove(group, tp.topic, str(tp.partition))
+    return measured

@@ -7,12 +7,14 @@ from typing import Any
 
 import asyncpg
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 log = structlog.get_logger()
 
 PASSES = Counter("job_passes", "Passes of a periodic job, by outcome", ["job", "outcome"])
 ITEMS = Counter("job_items", "Rows a periodic job worked, by outcome", ["job", "outcome"])
+# For an alert on a scheduler that stopped getting through: time() minus this, against the job's interval.
+LAST_DONE = Gauge("job_last_done_timestamp_seconds", "When a periodic job last finished a pass", ["job"])
 
 Work = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[int]]
 
@@ -35,6 +37,7 @@ async def run_every(pool: asyncpg.Pool, job: PeriodicJob) -> None:
         try:
             await job.run_pass(pool)
             PASSES.labels(job.name, "done").inc()
+            LAST_DONE.labels(job.name).set_to_current_time()
         except Exception as error:
             PASSES.labels(job.name, "failed").inc()
             log.error("job_pass_failed", job=job.name, error=repr(error), retry_in=job.interval)

@@ -13,6 +13,7 @@ from events.settings import ServiceSettings
 
 log = structlog.get_logger()
 
+
 def all_topics(settings: ServiceSettings) -> list[str]:
     return [settings.topic(service) for service in SERVICES]
 
@@ -25,6 +26,7 @@ def producer(settings: ServiceSettings) -> AIOKafkaProducer:
         enable_idempotence=settings.kafka_idempotent_producer,
         linger_ms=2,
         request_timeout_ms=10000,
+        max_request_size=settings.kafka_max_request_size,
     )
 
 

@@ -13,7 +13,9 @@ READ_PROBLEMS = {400: "The request is malformed: its parameters or headers.",
                  401: "No token, or one that does not verify.",
                  403: "The caller's roles do not allow this.",
                  404: "Nothing of that id exists for this caller.",
-                 422: "A parameter or field is invalid; `errors` names each."}
+                 422: "A parameter or field is invalid; `errors` names each.",
+                 431: "The request's headers are larger than the service takes.",
+                 500: "A fault on our side; `correlation_id` finds its log line."}
 COMMAND_PROBLEMS = {**READ_PROBLEMS,
                     400: "The body is not well-formed JSON, or a header is malformed.",
                     409: "The rules refuse this command (`rule` names the rule), or a concurrent change won.",
@@ -32,7 +34,8 @@ def problem_schema() -> dict[str, Any]:
         "status": {"type": "integer"}, "detail": {"type": "string"},
         "instance": {"type": "string", "format": "uri-reference"},
         "rule": {"type": "string", "description": "the rule that refused the command (409)"},
-        "errors": {"type": "array", "items": field_error}}}
+        "errors": {"type": "array", "items": field_error},
+        "correlation_id": {"type": "string", "description": "with a 500: the id on the fault's log line"}}}
 
 
 def install_documented_openapi(app: FastAPI) -> None:

@@ -5,6 +5,7 @@
 `python -m events.schemas check` fails when a class no longer matches its golden file.
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -89,8 +90,12 @@ def write() -> list[Path]:
     return written
 
 
-def main() -> None:
-    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m events.schemas", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=("check", "write"), default="check",
+                        help="check (the default): fail when a class no longer matches its golden file;"
+                             " write: record new versions and regenerate asyncapi.json")
+    command = parser.parse_args(argv).command
     if command == "write":
         for path in write():
             print(f"wrote {path}")

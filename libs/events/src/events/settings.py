@@ -21,18 +21,31 @@ class ServiceSettings(BaseSettings):
     kafka_idempotent_producer: bool = True
     kafka_session_timeout_ms: int = 10000
     kafka_heartbeat_interval_ms: int = 3000
+    kafka_max_request_size: int = 1024 * 1024  # the producer's limit: a larger record is parked, never sent
 
     relay_enabled: bool = True
     # Send the whole store again at start: for a broker that starts empty, like the embedded dev broker.
     republish_on_start: bool = False
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    # A command whose event would be larger is refused (413): well below kafka_max_request_size.
+    event_max_bytes: int = 512 * 1024
+    # /readyz answers 503 once the oldest event waiting for the relay has waited longer than this.
+    outbox_max_age_seconds: float = 60.0
 
     auth_issuer: str = "helpdesk-dev"
     auth_audience: str = "helpdesk"
     auth_key: str = ""  # PEM public key (RS/ES) or shared secret (HS); or use auth_jwks_url
     auth_jwks_url: str = ""
     auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
+    # A token may live at most this long (exp - iat, and exp - now): a leaked one stops working within a day.
+    auth_max_token_lifetime_seconds: int = 24 * 3600
+
+    # Bounds every request meets before authentication: header bytes (431) and body bytes (413).
+    max_header_bytes: int = 16 * 1024
+    max_body_bytes: int = 1024 * 1024
+    # How long an Idempotency-Key answers its first result; an expired key is forgotten (and purged).
+    idempotency_key_hours: float = 24
 
     worker_port: int | None = None  # where a worker process serves /healthz, /readyz and /metrics
     worker_host: str = "127.0.0.1"

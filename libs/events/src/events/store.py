@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import orjson
 
 from events.base import Event
 from events.envelope import Context, Envelope, wrap
@@ -11,12 +12,14 @@ from events.errors import Refused
 
 # One statement however many events: atomic without an explicit transaction, one round trip.
 # Most commands append one event, and plain VALUES costs less than unnest of one-element arrays.
+# The envelope arrives as JSON text: it is serialised once, here, to be measured against the bound.
 _COLUMNS = """INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, tenant,
                     occurred_at, recorded_at, envelope)"""
-_APPEND_ONE = _COLUMNS + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+_APPEND_ONE = _COLUMNS + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)"
 _APPEND_MANY = _COLUMNS + """
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[],
-                     $7::timestamptz[], $8::timestamptz[], $9::jsonb[])"""
+SELECT e, s, v, t, sv, tn, o, r, d::jsonb
+FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[],
+            $7::timestamptz[], $8::timestamptz[], $9::text[]) AS u(e, s, v, t, sv, tn, o, r, d)"""
 
 _LOAD = "SELECT envelope FROM events WHERE stream_id = $1 ORDER BY stream_version"
 
@@ -30,6 +33,31 @@ class ConcurrencyError(Refused):
         super().__init__(f"stream {stream_id} is no longer at version {expected_version}")
         self.stream_id = stream_id
         self.expected_version = expected_version
+
+
+class EventTooLarge(Refused):
+    """A command would record an event larger than the bound (413): the relay could never publish it."""
+
+    status = 413
+
+    def __init__(self, event_type: str, size: int, limit: int, command: str | None = None):
+        by = f"{command} would record" if command else "recording"
+        super().__init__(f"{by} {event_type} of {size} bytes; an event may have at most {limit} bytes")
+        self.event_type, self.size, self.limit, self.command = event_type, size, limit, command
+
+    def of(self, command: str) -> "EventTooLarge":
+        return EventTooLarge(self.event_type, self.size, self.limit, command)
+
+
+# The largest envelope an append accepts (ServiceSettings.event_max_bytes), well below the producer's
+# max_request_size: refused at the command, not discovered by the relay. One value per process.
+_max_event_bytes = 512 * 1024
+
+
+def limit_event_size(max_bytes: int) -> None:
+    """Set the bound of this process's appends; service_app and the worker set it from their settings."""
+    global _max_event_bytes
+    _max_event_bytes = max_bytes
 
 
 @dataclass(frozen=True)
@@ -46,8 +74,11 @@ def envelopes_for(stream_id: str, expected_version: int, events: Sequence[Event]
 
 
 def _row(e: Envelope) -> tuple:
+    document = orjson.dumps(e.document())
+    if len(document) > _max_event_bytes:
+        raise EventTooLarge(e.type, len(document), _max_event_bytes)
     return (e.id, e.subject, e.streamversion, e.type, e.schemaversion, e.tenant, e.time, e.recordedtime,
-            e.document())
+            document.decode())
 
 
 def _insert(envelopes: Sequence[Envelope]) -> tuple[str, list]:
@@ -59,7 +90,8 @@ def _insert(envelopes: Sequence[Envelope]) -> tuple[str, list]:
 async def append(
     conn: asyncpg.Connection, stream_id: str, expected_version: int, events: Sequence[Event], ctx: Context
 ) -> list[Envelope]:
-    """Append after `expected_version` (0 for a new stream); a clash raises ConcurrencyError."""
+    """Append after `expected_version` (0 for a new stream); a clash raises ConcurrencyError, an event over
+    the bound EventTooLarge, and nothing is stored."""
     envelopes = envelopes_for(stream_id, expected_version, events, ctx)
     if not envelopes:
         return envelopes

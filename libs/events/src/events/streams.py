@@ -62,7 +62,8 @@ async def handle(
     """Load (unless `loaded`), check, decide, append at the loaded version and write the inline read model.
 
     `check` is who may act on the stream at all (staff reach only their own tickets), before the rules;
-    a concurrent writer makes the append a ConcurrencyError, or a 412 when the caller named a version.
+    a concurrent writer makes the append a ConcurrencyError, or a 412 when the caller named a version;
+    an event over the bound is a 413 naming the command (`store.EventTooLarge`), and nothing is written.
     """
     async with _transaction(conn):
         stream = loaded or await read(conn, decider, stream_id, ctx.tenant)
@@ -73,6 +74,8 @@ async def handle(
         events = decider.decide(stream.state, command)
         try:
             appended = await store.append(conn, stream_id, stream.version, events, ctx)
+        except store.EventTooLarge as error:
+            raise error.of(type(command).__name__) from None
         except store.ConcurrencyError:
             if if_match is None:
                 raise

@@ -1,7 +1,13 @@
 """Background tasks (relays, consumers, schedulers): what each reports for readiness, and stopping them reliably."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import asyncpg
+
+# Asked on every /readyz with a connection to the app's database: why the loop's work is not getting done, or None.
+Probe = Callable[[asyncpg.Connection], Awaitable[str | None]]
 
 
 @dataclass
@@ -10,6 +16,17 @@ class Status:
 
     running: bool = False
     last_error: str | None = None
+    probe: Probe | None = None  # what else its readiness depends on (the relay: how long the outbox waits)
+
+    async def not_ready(self, conn: asyncpg.Connection) -> str | None:
+        """Why the loop is not ready: it failed and has not recovered, or its probe says so.
+
+        A loop still starting (not running, no error yet) counts as ready: a relay or a consumer that hangs
+        without failing shows in its probe (events waiting too long), not in a start-up race.
+        """
+        if not self.running and self.last_error:
+            return f"not running: {self.last_error}"
+        return await self.probe(conn) if self.probe else None
 
 
 async def stop(task: asyncio.Task, *, patience: float = 0.5) -> None:

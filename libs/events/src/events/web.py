@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 import asyncpg
@@ -93,20 +94,22 @@ class Call:
     async def run(self, principal: Principal, command: Command) -> Response:
         """Run `command` in one transaction and answer it; a repeated Idempotency-Key answers the first result.
 
-        The key is the caller's: the fingerprint is this request's method, path, body and caller, so the
-        same key with another request (or from another caller) is refused, never answered with another's result.
+        The key is the caller's own: the same key from another caller is another key, and the same key with
+        another request from the same caller is refused. A replayed answer carries `Idempotent-Replayed: true`.
         """
         ctx = context_for(self.request, principal)
 
         async def run_in(conn: asyncpg.Connection) -> Outcome:
             return (await command(conn, ctx)).outcome()
 
-        request_hash = await self._fingerprint(principal) if self.idempotency_key else ""
-        return respond(await run_once(self.pool, principal.tenant, self.idempotency_key, request_hash, run_in))
+        request_hash = await self._fingerprint() if self.idempotency_key else ""
+        kept_for = timedelta(hours=self.request.app.state.settings.idempotency_key_hours)
+        return respond(await run_once(self.pool, principal.tenant, self.idempotency_key, request_hash, run_in,
+                                      caller=principal.user_id, kept_for=kept_for))
 
-    async def _fingerprint(self, principal: Principal) -> str:
+    async def _fingerprint(self) -> str:
         body = _comparable(await self.request.body())
-        return fingerprint(self.request.method, self.request.url.path, body, principal.user_id)
+        return fingerprint(self.request.method, self.request.url.path, body)
 
 
 def _comparable(raw: bytes) -> Any:

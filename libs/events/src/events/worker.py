@@ -1,6 +1,7 @@
 """A consumer process any service can run: its subscriptions, waiting out broker and database outages,
 stopping on SIGINT/SIGTERM, and its own /healthz, /readyz and /metrics on `WORKER_PORT`."""
 
+import argparse
 import asyncio
 import contextlib
 import signal
@@ -14,8 +15,8 @@ import uvicorn
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
-from events import kafka, tasks
-from events.consumer import Handler, run_consumer
+from events import kafka, store, tasks
+from events.consumer import CONNECTION_ERRORS, Handler, run_consumer
 from events.db import create_pool, migrate_pool
 from events.http import add_operational_routes
 from events.logging import configure_logging
@@ -24,9 +25,9 @@ from events.tasks import Status
 
 log = structlog.get_logger()
 
-# What a lost broker or database looks like from here: wait, then join the group again.
-OUTAGES = (KafkaError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-           asyncpg.CannotConnectNowError)
+# What a lost broker or database looks like from here: wait, then join the group again. (A record's own
+# work waits out a lost database in `consumer.process_record`, without leaving the group.)
+OUTAGES = (KafkaError, asyncpg.InterfaceError, *CONNECTION_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,21 @@ class _Server(uvicorn.Server):
 
 
 def main(settings: ServiceSettings, process: str, schema: str, migrations: dict[str, Traversable],
-         subscriptions: Sequence[Subscription]) -> None:
-    """The process's entry point: logs as `process`, runs until SIGINT or SIGTERM."""
+         subscriptions: Sequence[Subscription], *, description: str | None = None,
+         argv: Sequence[str] | None = None) -> None:
+    """The process's entry point: logs as `process`, runs until SIGINT or SIGTERM.
+
+    It takes no arguments (settings come from the environment): `--help` says so, anything else is refused."""
+    command_line(process, description).parse_args(argv)
     configure_logging(process, settings.log_level, as_json=settings.log_json)
+    store.limit_event_size(settings.event_max_bytes)
     asyncio.run(_until_signalled(run_worker(settings, schema, migrations, subscriptions), process))
+
+
+def command_line(process: str, description: str | None) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog=f"python -m {process}", description=description,
+        epilog="Settings come from the environment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, WORKER_PORT, ...).")
 
 
 async def _until_signalled(work, process: str) -> None:

@@ -5,15 +5,18 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from events.auth import MetricsReader
+from events.auth import MetricsReader, Role
 from events.errors import Unprocessable
 from events.web import Pool
 
 router = APIRouter(tags=["metrics"])
 
 MAX_DAYS = 3661
+# Internal comments are the desk's: the requester never sees them, so neither do reporting tools.
+SEES_INTERNAL_COMMENTS = (Role.AUDITOR, Role.MANAGER)
+COMMENT_ADDED = "tickets.comment_added"
 
 
 class AuditEntry(BaseModel):
@@ -29,6 +32,7 @@ class AuditEntry(BaseModel):
     correlation_id: str
     causation_id: str | None
     payload: dict[str, Any]
+    withheld: list[str] = Field(default=[], description="payload fields left out for the caller's role")
 
 
 class DailyCount(BaseModel):
@@ -57,7 +61,17 @@ async def audit_history(
             " WHERE tenant = $1 AND entity_id = $2 ORDER BY occurred_at, stream_version LIMIT $3",
             principal.tenant, entity_id, limit,
         )
-    return [AuditEntry(**row) for row in rows]
+    withhold = not principal.has_any(SEES_INTERNAL_COMMENTS)
+    return [AuditEntry(**(_withheld(row) if withhold else row)) for row in rows]
+
+
+def _withheld(row) -> dict[str, Any]:
+    """The entry as a reporting tool may read it: an internal comment keeps its facts but not its words."""
+    entry, payload = dict(row), row["payload"]
+    if entry["event_type"] == COMMENT_ADDED and payload.get("visibility") == "internal" and "body" in payload:
+        entry["payload"] = {key: value for key, value in payload.items() if key != "body"}
+        entry["withheld"] = ["body"]
+    return entry
 
 
 @router.get("/kpis/tickets-opened", response_model=TicketsOpenedResponse)

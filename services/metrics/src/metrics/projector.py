@@ -21,4 +21,5 @@ async def run_projector(settings: Settings) -> None:
 
 if __name__ == "__main__":
     settings = Settings()
-    worker.main(settings, "metrics.projector", settings.projection, PROJECTION_MIGRATIONS, [subscription(settings)])
+    worker.main(settings, "metrics.projector", settings.projection, PROJECTION_MIGRATIONS, [subscription(settings)],
+                description=__doc__.splitlines()[0])

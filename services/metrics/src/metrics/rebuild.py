@@ -5,6 +5,7 @@ lock (the live projector waits on it), it replays what arrived meanwhile and swa
 transaction. Replayed events are deduplicated in the new schema, so the live projector resumes safely.
 """
 
+import argparse
 import asyncio
 import sys
 
@@ -106,10 +107,15 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
     return applied
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m metrics.rebuild", description=__doc__.splitlines()[0],
+                                     epilog="Settings come from the environment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS,"
+                                            " PROJECTION_SCHEMA, ...).")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    args = parser.parse_args(argv)
     settings = Settings()
     configure_logging("metrics.rebuild", settings.log_level, as_json=settings.log_json)
-    applied = asyncio.run(rebuild(settings))
+    applied = asyncio.run(rebuild(settings, show_progress=not args.no_progress))
     print(f"rebuilt {settings.projection} from {applied} events")
 
 
