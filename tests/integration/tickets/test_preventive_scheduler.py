@@ -6,11 +6,13 @@ from uuid import UUID
 
 import pytest
 
+from events.contracts.tickets import CalendarDocument
 from events.envelope import Context
 from events.ids import uuid7
 from events.jobs import PeriodicJob, run_every
 from support.apps import eventually, running
-from tickets import work_orders
+from tickets import service, work_orders
+from tickets.domain.policy import DeskPolicy
 from tickets.domain.preventive import CreatePreventiveSchedule, RetirePreventiveSchedule
 from tickets.schedulers import PREVENTIVE_ACTOR, raise_due_work_orders
 from tickets.settings import Settings
@@ -145,3 +147,18 @@ async def test_a_retired_schedule_raises_nothing_more(pool, tokens):
             date(2026, 1, 6))), ctx)
     assert await raise_due_work_orders(pool, noon(date(2026, 3, 1))) == 0
     assert await occurrences(pool, schedule_id) == [date(2026, 1, 5)]
+
+
+async def test_an_assigned_schedules_orders_are_booked_when_the_tenants_desk_opens_on_their_day(pool, tokens):
+    berlin = DeskPolicy(calendar_document=CalendarDocument(
+        timezone="Europe/Berlin", hours={d: [("07:00", "15:00")] for d in ("mon", "tue", "wed", "thu", "fri")}))
+    async with pool.acquire() as conn:
+        await service.set_policy(conn, berlin, Context(tokens.tenant, "manny", "c-0"), None)
+    await create_schedule(pool, tokens.tenant, assignee_id="tom", every_days=5)  # Mon 5th, then Sat 10th
+    await raise_due_work_orders(pool, noon(date(2026, 1, 10)))
+    async with pool.acquire() as conn:
+        booked = await conn.fetch("SELECT occurrence, scheduled_for FROM work_order_list ORDER BY occurrence")
+    # 07:00 CET is 06:00Z; Saturday's occurrence waits for Monday's opening.
+    assert [(r["occurrence"], r["scheduled_for"]) for r in booked] == [
+        (date(2026, 1, 5), datetime(2026, 1, 5, 6, tzinfo=UTC)), (date(2026, 1, 10), datetime(2026, 1, 12, 6,
+                                                                                              tzinfo=UTC))]

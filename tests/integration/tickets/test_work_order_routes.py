@@ -148,3 +148,30 @@ async def test_a_preventive_schedule_needs_exactly_one_recurrence(desk, tokens):
     response = await desk.tickets.post("/preventive-schedules", json=body, headers=tokens.headers("manager"))
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["day_of_month"]
+
+
+async def test_a_booked_order_is_started_by_its_technician_and_handed_over_only_by_scheduling_again(desk, tokens):
+    order, etag = await create_order(desk, tokens)
+    tom, ann = tokens.headers("technician", sub="tom"), tokens.headers("technician", sub="ann")
+    when = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    order, etag = await step(desk, tom, order["id"], "schedule", etag, {"technician_id": "tom", "scheduled_for": when})
+    refused = await desk.tickets.post(f"/work-orders/{order['id']}/start", headers={**ann, "If-Match": etag})
+    assert (refused.status_code, refused.json()["rule"]) == (409, "WorkOrderBookedForAnother")
+    assert "booked for tom" in refused.json()["detail"]
+    order, etag = await step(desk, ann, order["id"], "schedule", etag, {"technician_id": "ann", "scheduled_for": when})
+    order, etag = await step(desk, ann, order["id"], "start", etag)
+    assert (order["status"], order["technician_id"]) == ("started", "ann")
+
+
+async def test_a_visit_outside_the_years_the_suite_holds_is_refused_by_field(desk, tokens, db):
+    order, _ = await create_order(desk, tokens)
+    tom, before = tokens.headers("technician", sub="tom"), await event_count(desk, db)
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-05:00", "1899-06-01T00:00:00Z"):
+        response = await desk.tickets.post(f"/work-orders/{order['id']}/schedule", headers=tom,
+                                            json={"technician_id": "tom", "scheduled_for": when})
+        assert response.status_code == 422, when
+        assert [e["field"] for e in response.json()["errors"]] == ["scheduled_for"]
+    far = {"title": "Patch", "starts_on": (utc_today() + timedelta(days=3661)).isoformat(), "every_days": 1}
+    response = await desk.tickets.post("/preventive-schedules", json=far, headers=tokens.headers("manager"))
+    assert [e["field"] for e in response.json()["errors"]] == ["starts_on"]
+    assert await event_count(desk, db) == before

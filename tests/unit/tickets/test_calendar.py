@@ -69,6 +69,28 @@ def test_a_night_shift_over_the_dst_change_counts_the_hours_actually_worked():
     assert business_time(night, local(2026, 11, 1), local(2026, 11, 2)) == 5 * HOUR
 
 
+def utc(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("zone", "day", "periods", "worked", "done_at"), [
+    # 2025-03-30 02:00-03:00 does not exist in Berlin: 02:30-03:00 is never worked, 03:00-04:00 (01:00-02:00Z)
+    # is an hour.
+    ("Europe/Berlin", date(2025, 3, 30), ((time(2, 30), time(3)), (time(3), time(4))), HOUR, utc(2025, 3, 30, 2)),
+    # 2021-09-05 00:00-01:00 does not exist in Santiago: 00:30-01:00 is never worked, 01:15-06:15 is 5 h.
+    ("America/Santiago", date(2021, 9, 5), ((time(0, 30), time(1)), (time(1, 15), time(6, 15))), 5 * HOUR,
+     utc(2021, 9, 5, 9, 15)),
+    # A period starting in the gap is worked from the moment the clocks jump (01:00Z); one ending in it, until then.
+    ("Europe/Berlin", date(2025, 3, 30), ((time(2, 30), time(4)),), HOUR, utc(2025, 3, 30, 2)),
+    ("Europe/Berlin", date(2025, 3, 30), ((time(1), time(2, 30)),), HOUR, utc(2025, 3, 30, 1)),
+])
+def test_a_period_in_a_dst_gap_counts_only_the_wall_clock_time_that_exists(zone, day, periods, worked, done_at):
+    calendar = BusinessCalendar(timezone=zone, hours={day.weekday(): periods})
+    midnight = datetime.combine(day, time(), ZoneInfo(zone))
+    assert business_time(calendar, midnight, midnight + timedelta(days=1)) == worked
+    assert add_business_time(calendar, midnight, worked) == done_at
+
+
 def test_a_two_year_span_counts_every_weekday_but_the_holidays():
     calendar = BusinessCalendar(holidays=frozenset({date(2026, 12, 25), date(2027, 7, 1), date(2027, 7, 3)}))
     # 2026 and 2027 each have 52 weeks + 1 weekday (Thu 1 Jan 2026, Fri 1 Jan 2027): 522 weekdays, less two

@@ -1,6 +1,6 @@
 """The preventive-schedule decider and its recurrence dates, given / when / then, without I/O."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -13,6 +13,7 @@ from events.contracts.work_orders import (
 )
 from events.errors import NotFound
 from events.testing import given
+from tickets.domain.calendar import BusinessCalendar
 from tickets.domain.errors import (
     OccurrenceAlreadyRaised,
     OccurrenceNotDue,
@@ -34,6 +35,7 @@ from tickets.domain.preventive import (
 from tickets.domain.work_order import CreateWorkOrder, ScheduleWorkOrder
 
 ID, DEVICE = uuid4(), uuid4()
+OFFICE = BusinessCalendar()  # the default desk calendar: Mon-Fri 08:30-16:30 America/Toronto
 CREATED_AT = datetime(2025, 12, 18, 14, 0, tzinfo=UTC)
 
 
@@ -173,13 +175,23 @@ def test_an_unknown_schedule_is_not_found(command):
 
 def test_an_occurrence_raises_a_preventive_work_order_on_the_schedules_device():
     event = raised(date(2026, 1, 5))
-    [create] = work_order_commands(given(PREVENTIVE_SCHEDULE, created()).state, event)
+    [create] = work_order_commands(given(PREVENTIVE_SCHEDULE, created()).state, event, OFFICE)
     assert create == CreateWorkOrder(event.work_order_id, "Clean server room filters", "Both CRAC units",
                                      WorkOrderKind.PREVENTIVE, device_id=DEVICE, schedule_id=ID,
                                      occurrence=date(2026, 1, 5), at=event.at)
 
 
-def test_an_occurrence_of_an_assigned_schedule_is_booked_for_the_assignee_on_its_day():
+def test_an_occurrence_of_an_assigned_schedule_is_booked_for_the_assignee_when_the_desk_opens_on_its_day():
     event = raised(date(2026, 1, 5))
-    _, book = work_order_commands(given(PREVENTIVE_SCHEDULE, created(assignee_id="tom")).state, event)
-    assert book == ScheduleWorkOrder(event.work_order_id, "tom", datetime(2026, 1, 5, tzinfo=UTC), at=event.at)
+    _, book = work_order_commands(given(PREVENTIVE_SCHEDULE, created(assignee_id="tom")).state, event, OFFICE)
+    # Monday 5 January opens at 08:30 in Toronto (EST): 13:30Z, not midnight UTC.
+    assert book == ScheduleWorkOrder(event.work_order_id, "tom", datetime(2026, 1, 5, 13, 30, tzinfo=UTC),
+                                     at=event.at)
+
+
+def test_an_occurrence_on_a_closed_day_is_booked_when_the_desk_next_opens_in_the_tenants_zone():
+    event = raised(date(2026, 1, 10))  # a Saturday
+    schedule = given(PREVENTIVE_SCHEDULE, created(assignee_id="tom", starts_on=date(2026, 1, 10))).state
+    berlin = BusinessCalendar(timezone="Europe/Berlin", hours={d: ((time(7), time(15)),) for d in range(5)})
+    _, book = work_order_commands(schedule, event, berlin)
+    assert book.scheduled_for == datetime(2026, 1, 12, 6, tzinfo=UTC)  # Monday 07:00 CET

@@ -28,6 +28,7 @@ def test_a_resolution_clock_skips_the_weekend_the_pending_spell_and_a_tuesday_ho
     assert view == ClockView(
         target_seconds=8 * HOUR, elapsed_seconds=4.5 * HOUR, paused_seconds=2.5 * HOUR, state=ClockState.RUNNING,
         due_at=local(2025, 7, 2, 9, 30), warning_at=local(2025, 6, 30, 15, 30), breached_at=None,
+        breaches_at=local(2025, 7, 2, 9, 30),
     )
 
 
@@ -101,13 +102,29 @@ def test_due_at_is_the_instant_the_clock_turns_breached():
     assert (late.state, late.breached_at) == (ClockState.BREACHED, due)
 
 
-def test_a_target_running_out_at_closing_time_is_due_when_counting_resumes():
+def test_a_target_running_out_at_closing_time_is_due_at_closing_and_breaches_when_counting_resumes():
     # Fri 15:00 + 1.5 h runs out at 16:30, but stopping over the weekend still counts 1.5 h, which is met:
-    # the clock can only be exceeded once Monday opens at 08:30.
+    # the clock can only be exceeded once Monday opens at 08:30. The desk's deadline is Friday's close.
     timeline = Timeline(local(2026, 1, 9, 15))
-    assert clock_view(OFFICE, 1.5 * HOUR, timeline, now=local(2026, 1, 9, 16)).due_at == local(2026, 1, 12, 8, 30)
+    view = clock_view(OFFICE, 1.5 * HOUR, timeline, now=local(2026, 1, 9, 16))
+    assert (view.due_at, view.breaches_at) == (local(2026, 1, 9, 16, 30), local(2026, 1, 12, 8, 30))
+    over_the_weekend = clock_view(OFFICE, 1.5 * HOUR, timeline, now=local(2026, 1, 10, 11))
+    assert (over_the_weekend.state, over_the_weekend.due_at) == (ClockState.RUNNING, local(2026, 1, 9, 16, 30))
     stopped = Timeline(local(2026, 1, 9, 15), stopped_at=local(2026, 1, 10, 11))
     assert clock_view(OFFICE, 1.5 * HOUR, stopped, now=local(2026, 1, 10, 11)).state is ClockState.MET
+
+
+def test_a_p2_opened_at_monday_opening_is_due_at_monday_close_and_breaches_at_tuesday_opening():
+    view = clock_view(OFFICE, 8 * HOUR, Timeline(local(2026, 3, 2, 8, 30)), now=local(2026, 3, 2, 9))
+    assert (view.due_at, view.breaches_at) == (local(2026, 3, 2, 16, 30), local(2026, 3, 3, 8, 30))
+
+
+def test_a_target_reached_as_a_pause_starts_is_due_then_and_breaches_when_the_pause_ends():
+    # Opened Mon 09:00 with a 2 h target; pending 11:00-14:00: reached at 11:00, exceeded only from 14:00.
+    timeline = Timeline(local(2026, 3, 2, 9), pauses=((local(2026, 3, 2, 11), local(2026, 3, 2, 14)),))
+    view = clock_view(OFFICE, 2 * HOUR, timeline, now=local(2026, 3, 2, 14, 0))
+    assert (view.state, view.due_at, view.breaches_at) == (ClockState.RUNNING, local(2026, 3, 2, 11),
+                                                           local(2026, 3, 2, 14))
 
 
 def test_crossing_at_is_unknown_when_the_timeline_stops_or_pauses_before_the_amount():

@@ -105,3 +105,19 @@ def test_a_resolved_ticket_closes_by_itself_three_business_days_later_at_the_sam
     ticket = ticket_after(OPENED, resolved(local(6, 16), "Done"))
     # Monday 9, (Tuesday 10 is a holiday), Wednesday 11, Thursday 12.
     assert ticket_clocks.auto_close_at(ticket, POLICY) == local(12, 16)
+
+
+def test_a_target_running_out_at_closing_is_due_then_and_the_scheduler_looks_when_it_breaches():
+    # A P2 opened Monday 2 March at 08:30 and acknowledged: 8 business hours are used up at Monday's close,
+    # and exceeded only when Tuesday opens; its warning (6 h, at 14:30) is already recorded.
+    opened = OPENED.model_copy(update={"at": local(2, 8, 30)})
+    acknowledged = ACKNOWLEDGED.model_copy(update={"at": local(2, 8, 40)})
+    warned = ev.SlaWarningReached(clock=SlaClock.RESOLUTION, target_seconds=8 * 3600, at=local(2, 14, 30))
+    ticket = ticket_after(opened, acknowledged, warned)
+    views = ticket_clocks.clocks(ticket, POLICY, local(2, 15))
+    resolution = views[SlaClock.RESOLUTION]
+    assert (resolution.due_at, resolution.breaches_at) == (local(2, 16, 30), local(3, 8, 30))
+    assert ticket_clocks.next_check_at(ticket, views) == local(3, 8, 30)
+    assert ticket_clocks.due_marks(ticket, POLICY, local(2, 23)) == []
+    [breach] = ticket_clocks.due_marks(ticket, POLICY, local(3, 8, 31))
+    assert (type(breach), breach.at) == (ev.SlaBreached, local(3, 8, 30))

@@ -10,7 +10,13 @@ from events.contracts.tickets import Level, Priority, ResolutionCode, SlaClock, 
 from events.errors import NotFound
 from events.testing import given
 from tickets.domain import commands as cmd
-from tickets.domain.errors import NotTheRequester, TicketAlreadyExists, TicketNotOpen, TransitionRefused
+from tickets.domain.errors import (
+    InternalCommentForbidden,
+    NotTheRequester,
+    TicketAlreadyExists,
+    TicketNotOpen,
+    TransitionRefused,
+)
 from tickets.domain.policy import priority_of
 from tickets.domain.ticket import TICKET
 from tickets.domain.ticket_state import Status
@@ -123,8 +129,12 @@ def test_a_public_technician_comment_is_a_response_and_an_internal_one_is_not():
 
 
 def test_only_technicians_write_internal_comments_and_only_the_requester_of_the_others():
-    given(TICKET, *OPEN).refuses(cmd.CommentOnTicket(uuid4(), "psst", Visibility.INTERNAL, ALICE, at(1)),
-                                 TransitionRefused, match="internal")
+    # A requester may never write an internal comment, whatever the ticket's state: a 403, not a 409.
+    for history in (OPEN, CLOSED):
+        refusal = given(TICKET, *history).refuses(
+            cmd.CommentOnTicket(uuid4(), "psst", Visibility.INTERNAL, ALICE, at(60)), InternalCommentForbidden,
+            match="internal")
+        assert refusal.status == 403
     given(TICKET, *OPEN).refuses(cmd.CommentOnTicket(uuid4(), "me too", Visibility.PUBLIC, BOB, at(1)),
                                  NotTheRequester)
 
@@ -132,6 +142,13 @@ def test_only_technicians_write_internal_comments_and_only_the_requester_of_the_
 def test_a_closed_ticket_takes_no_comments():
     given(TICKET, *CLOSED).refuses(cmd.CommentOnTicket(uuid4(), "Still broken", Visibility.PUBLIC, ALICE, at(60)),
                                    TicketNotOpen, match="reopen it first")
+
+
+def test_a_cancelled_ticket_takes_no_comments_and_says_it_cannot_be_reopened_which_reopen_confirms():
+    given(TICKET, *CANCELLED).refuses(cmd.CommentOnTicket(uuid4(), "Back", Visibility.PUBLIC, ALICE, at(60)),
+                                      TicketNotOpen, match="cannot be reopened; open a new ticket")
+    given(TICKET, *CANCELLED).refuses(cmd.ReopenTicket("Back", 10, ALICE, at(60)), TransitionRefused,
+                                      match="a cancelled ticket cannot be reopened; open a new ticket")
 
 
 def test_asking_the_requester_pauses_and_their_answer_resumes():
@@ -155,6 +172,27 @@ def test_escalating_to_another_group_clears_the_assignee_and_raises_the_level():
     given(TICKET, *history).then(cmd.EscalateTicket("network-team", 2, "Needs router access", TECH, at(5)), escalated)
     state = given(TICKET, *history, escalated).state
     assert (state.group, state.level, state.assignee_id, state.escalations) == ("network-team", 2, None, 1)
+
+
+def test_an_in_progress_ticket_escalated_to_another_group_waits_assigned_in_that_groups_queue():
+    acknowledged = ev.TicketAcknowledged(technician_id="tina", at=at(1))
+    working = given(TICKET, *OPEN, assigned("tina", "desk", 1), acknowledged).state
+    assert (working.status, working.assignee_id) == (Status.IN_PROGRESS, "tina")
+    escalated = ev.TicketEscalated(group="network-team", level=2, reason="Needs router access", at=at(5))
+    state = given(TICKET, *OPEN, assigned("tina", "desk", 1), acknowledged, escalated).state
+    assert (state.status, state.group, state.assignee_id) == (Status.ASSIGNED, "network-team", None)
+    # The same group one level up keeps its technician at work.
+    higher = ev.TicketEscalated(group="desk", level=2, reason="Tier 2", at=at(5))
+    kept = given(TICKET, *OPEN, assigned("tina", "desk", 1), acknowledged, higher).state
+    assert (kept.status, kept.assignee_id) == (Status.IN_PROGRESS, "tina")
+
+
+def test_a_new_ticket_escalated_to_a_group_is_assigned_to_it_and_one_unassigned_mid_work_is_too():
+    escalated = ev.TicketEscalated(group="network-team", level=2, reason="Router", at=at(5))
+    assert given(TICKET, *OPEN, escalated).state.status is Status.ASSIGNED
+    acknowledged = ev.TicketAcknowledged(technician_id="tina", at=at(1))
+    released = given(TICKET, *OPEN, acknowledged, assigned(None, "desk", 2)).state
+    assert (released.status, released.assignee_id, released.group) == (Status.ASSIGNED, None, "desk")
 
 
 def test_an_escalation_must_go_up_or_elsewhere():

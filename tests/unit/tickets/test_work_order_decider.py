@@ -23,6 +23,7 @@ from events.testing import given
 from tickets.domain.errors import (
     WorkOrderAlreadyExists,
     WorkOrderAlreadyStarted,
+    WorkOrderBookedForAnother,
     WorkOrderHasNoDevice,
     WorkOrderNotOpen,
     WorkOrderNotStarted,
@@ -110,10 +111,17 @@ def test_a_started_order_cannot_be_scheduled_again():
                                                      WorkOrderAlreadyStarted, match="only before work begins")
 
 
-def test_starting_a_scheduled_order_makes_its_starter_the_technician():
+def test_a_scheduled_order_is_started_by_the_technician_booked_and_refused_to_another():
+    given(WORK_ORDER, CREATED, SCHEDULED).then(StartWorkOrder(ID, "tom", at=at(0)), STARTED)
+    given(WORK_ORDER, CREATED, SCHEDULED).refuses(StartWorkOrder(ID, "ann", at=at(0)), WorkOrderBookedForAnother,
+                                                  match="booked for tom: only they start it; schedule it for ann")
+
+
+def test_a_handover_is_scheduled_first_and_then_its_new_technician_starts_the_order():
+    handover = WorkOrderScheduled(work_order_id=ID, technician_id="ann", scheduled_for=MONDAY, at=at(-5))
     started = WorkOrderStarted(work_order_id=ID, technician_id="ann", at=at(0))
-    given(WORK_ORDER, CREATED, SCHEDULED).then(StartWorkOrder(ID, "ann", at=at(0)), started)
-    order = given(WORK_ORDER, CREATED, SCHEDULED, started).state
+    given(WORK_ORDER, CREATED, SCHEDULED, handover).then(StartWorkOrder(ID, "ann", at=at(0)), started)
+    order = given(WORK_ORDER, CREATED, SCHEDULED, handover, started).state
     assert (order.status, order.technician_id) == (Status.STARTED, "ann")
 
 

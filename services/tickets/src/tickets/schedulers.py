@@ -16,7 +16,7 @@ from events.envelope import Context, utcnow
 from events.jobs import PeriodicJob
 from tickets import service, work_orders
 from tickets.domain import ticket_clocks
-from tickets.domain.commands import CloseResolvedTicket, RecordSlaMarks
+from tickets.domain.commands import CloseResolvedTicket
 from tickets.settings import Settings
 
 log = structlog.get_logger()
@@ -64,18 +64,14 @@ async def _catch_up(conn: asyncpg.Connection, ticket_id: UUID, ctx: Context) -> 
     # Each event carries the moment it happened as `at`, however late the scheduler noticed.
     policy = (await service.load_policy(conn, ctx.tenant)).state
     ticket = await service.read_ticket(conn, ticket_id, ctx.tenant)
-    recorded = 0
-    if marks := ticket_clocks.due_marks(ticket.state, policy, ctx.recorded_at):
-        ticket = await service.handle_ticket(conn, ticket_id, RecordSlaMarks(tuple(marks)), ctx, policy=policy,
-                                             loaded=ticket)
-        recorded += len(marks)
+    # With no mark due (due under an older policy, say) this still rewrites the row: it says when to look next.
+    ticket = await service.record_due_marks(conn, ticket, policy, ctx)
+    recorded = len(ticket.appended)
     close_at = ticket_clocks.auto_close_at(ticket.state, policy)
     if close_at is not None and close_at <= ctx.recorded_at:
         ticket = await service.handle_ticket(conn, ticket_id, CloseResolvedTicket(at=close_at), ctx, policy=policy,
                                              loaded=ticket)
         recorded += 1
-    if not recorded:  # due under an older policy, say: the row now says when to look next
-        await service.refresh_queue_row(conn, ctx.tenant, ticket, policy, ctx.recorded_at)
     return recorded
 
 

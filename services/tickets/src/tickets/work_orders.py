@@ -9,8 +9,10 @@ from events import streams
 from events.envelope import Context, Envelope
 from events.ids import uuid7
 from events.streams import Stream
+from tickets import service
 from tickets.domain import preventive
 from tickets.domain import work_order as wo
+from tickets.domain.calendar import BusinessCalendar
 from tickets.domain.preventive import PREVENTIVE_SCHEDULE, PreventiveSchedule, RaiseOccurrence
 from tickets.domain.work_order import WORK_ORDER, WorkOrder
 
@@ -104,19 +106,21 @@ async def raise_due(conn: asyncpg.Connection, schedule_id: UUID, ctx: Context) -
     """Raise every occurrence of one schedule due by `ctx.recorded_at` (UTC date) and open its work order,
     inside the caller's transaction: a crash leaves all or none of the run. Returns the new orders."""
     schedule = await streams.read(conn, PREVENTIVE_SCHEDULE, str(schedule_id), ctx.tenant)
+    calendar = (await service.load_policy(conn, ctx.tenant)).state.calendar  # bookings fall in business hours
     raised = []
     for occurrence in preventive.due_occurrences(schedule.state, ctx.recorded_at.date(), MAX_CATCH_UP):
         command = RaiseOccurrence(schedule_id, occurrence, uuid7(), ctx.recorded_at)
         schedule = await handle_schedule(conn, command, ctx, loaded=schedule)
-        await _open_preventive_order(conn, schedule.state, schedule.appended[0], ctx)
+        await _open_preventive_order(conn, schedule.state, schedule.appended[0], calendar, ctx)
         raised.append(command.work_order_id)
     return raised
 
 
-async def _open_preventive_order(conn, schedule: PreventiveSchedule, raised: Envelope, ctx: Context) -> None:
+async def _open_preventive_order(conn, schedule: PreventiveSchedule, raised: Envelope, calendar: BusinessCalendar,
+                                 ctx: Context) -> None:
     order_ctx = replace(ctx, causation_id=str(raised.id))
     order = None
-    for command in preventive.work_order_commands(schedule, raised.event()):
+    for command in preventive.work_order_commands(schedule, raised.event(), calendar):
         order = await handle_work_order(conn, command, order_ctx, loaded=order)
 
 

@@ -5,19 +5,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field, model_validator
 
 from events.auth import Desk, Manager, Member
-from events.contracts.tickets import CalendarDocument, Priority, SlaClock, SlaTarget
+from events.contracts.tickets import Priority, SlaClock
 from events.envelope import Context, utcnow
 from events.errors import Unprocessable
 from events.web import Answer, CommandCall, Pool, answered
 from tickets import service
-from tickets.api.fields import Body, Slug
+from tickets.api.policy_models import (
+    BreachCounts,
+    DeskPolicyResponse,
+    SetDeskPolicyRequest,
+    WhatIfRequest,
+    WhatIfResponse,
+    policy_body,
+)
 from tickets.api.ticket_models import TicketSummary
 from tickets.domain import ticket_clocks
-from tickets.domain.calendar import calendar_from_dict
-from tickets.domain.policy import DeskPolicy
+from tickets.domain.policy import DeskPolicy, check_policy
 from tickets.domain.ticket_state import OPEN, Status, Ticket
 
 router = APIRouter(tags=["desk"])
@@ -27,7 +32,7 @@ OPEN_STATUSES = [status for status in Status if status in OPEN]
 
 _QUEUE = """
 SELECT ticket_id AS id, subject, category, priority, status, assignee_id, group_name AS group, response_due_at,
-       resolution_due_at, sla_state, opened_at, updated_at, version
+       resolution_due_at, response_breaches_at, resolution_breaches_at, sla_state, opened_at, updated_at, version
 FROM ticket_list
 WHERE tenant = $1 AND status = ANY($2::text[])
   AND ($3::text[] IS NULL OR priority = ANY($3::text[]))
@@ -50,7 +55,9 @@ async def queue(
     group: Annotated[str | None, Query(max_length=200)] = None,
     assignee: Annotated[str | None, Query(max_length=200, description="a technician id, or 'unassigned'")] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
-    breaching_within_hours: Annotated[float | None, Query(ge=0, le=24 * 365)] = None,
+    breaching_within_hours: Annotated[float | None, Query(
+        ge=0, le=24 * 365, description="only tickets with an SLA deadline (`due_at`) within this many hours or past")
+    ] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="full-text search")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -65,71 +72,22 @@ async def queue(
     return [TicketSummary(**row) for row in rows]
 
 
-class DeskPolicyDocument(Body):
-    calendar: CalendarDocument
-    targets: dict[Priority, SlaTarget]
-    category_targets: dict[Slug, dict[Priority, SlaTarget]] = {}
-    categories: Annotated[list[Slug], Field(max_length=50)] = []
-    auto_close_business_days: Annotated[int, Field(ge=1, le=60)] = 3
-    reopen_window_days: Annotated[int, Field(ge=0, le=365)] = 10
-
-    @model_validator(mode="after")
-    def _complete_and_valid(self) -> "DeskPolicyDocument":
-        missing = [p for p in Priority if p not in self.targets]
-        if missing:
-            raise ValueError(f"targets: every priority needs a target; missing {', '.join(missing)}")
-        calendar_from_dict(self.calendar.model_dump(mode="json"))  # raises ValueError naming the bad field
-        return self
-
-    def policy(self) -> DeskPolicy:
-        return DeskPolicy(calendar_document=self.calendar, targets=self.targets, category_targets=self.category_targets,
-                          categories=tuple(self.categories), auto_close_business_days=self.auto_close_business_days,
-                          reopen_window_days=self.reopen_window_days)
-
-
-def _document(policy: DeskPolicy) -> dict:
-    return DeskPolicyDocument(
-        calendar=policy.calendar_document, targets=policy.targets, category_targets=policy.category_targets,
-        categories=list(policy.categories), auto_close_business_days=policy.auto_close_business_days,
-        reopen_window_days=policy.reopen_window_days,
-    ).model_dump(mode="json")
-
-
-@router.get("/desk-policy", response_model=DeskPolicyDocument)
+@router.get("/desk-policy", response_model=DeskPolicyResponse)
 async def get_desk_policy(pool: Pool, principal: Member) -> Response:
     async with pool.acquire() as conn:
         policy = await service.load_policy(conn, principal.tenant)
-    return answered(_document(policy.state), policy.version)
+    return answered(policy_body(policy.state), policy.version)
 
 
-@router.put("/desk-policy", response_model=DeskPolicyDocument)
-async def set_desk_policy(body: DeskPolicyDocument, principal: Manager, call: CommandCall) -> Response:
+@router.put("/desk-policy", response_model=DeskPolicyResponse)
+async def set_desk_policy(body: SetDeskPolicyRequest, principal: Manager, call: CommandCall) -> Response:
     """Replace the policy; every open ticket's clocks are recomputed under it in the same transaction."""
 
     async def run(conn, ctx: Context) -> Answer:
         changed = await service.set_policy(conn, body.policy(), ctx, call.if_match)
-        return Answer(_document(changed.state), changed.version)
+        return Answer(policy_body(changed.state), changed.version)
 
     return await call.run(principal, run)
-
-
-class WhatIfRequest(Body):
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
-    targets: dict[Priority, SlaTarget] | None = None
-    category_targets: dict[Slug, dict[Priority, SlaTarget]] | None = None
-    calendar: CalendarDocument | None = None
-
-
-class BreachCounts(BaseModel):
-    response: int
-    resolution: int
-
-
-class WhatIfResponse(BaseModel):
-    tickets: int
-    current: BreachCounts
-    proposed: BreachCounts
 
 
 @router.post("/sla/what-if", response_model=WhatIfResponse)
@@ -140,23 +98,29 @@ async def what_if(body: WhatIfRequest, pool: Pool, principal: Manager) -> WhatIf
     now = utcnow()
     async with pool.acquire() as conn:
         current = (await service.load_policy(conn, principal.tenant)).state
+        proposed = _proposed(current, body)
         ids = await _tickets_opened(conn, principal.tenant, body.start, body.end)
         tickets = [(await service.read_ticket(conn, ticket_id, principal.tenant)).state for ticket_id in ids]
     return WhatIfResponse(tickets=len(tickets), current=_breaches(tickets, current, now),
-                          proposed=_breaches(tickets, _proposed(current, body), now))
+                          proposed=_breaches(tickets, proposed, now))
 
 
 def _proposed(current: DeskPolicy, body: WhatIfRequest) -> DeskPolicy:
-    return replace(current, targets=body.targets or current.targets,
-                   category_targets=body.category_targets if body.category_targets is not None
-                   else current.category_targets, calendar_document=body.calendar or current.calendar_document)
+    """The current policy with what the body proposes; targets it does not give stay the current ones."""
+    proposed = replace(
+        current, targets={**current.targets, **(body.targets or {})},
+        category_targets=body.category_targets if body.category_targets is not None else current.category_targets,
+        calendar_document=body.calendar.document() if body.calendar else current.calendar_document,
+    )
+    check_policy(proposed)
+    return proposed
 
 
 async def _tickets_opened(conn, tenant: str, start: date, end: date) -> list:
+    # The end of the last day, not the start of the next: the day after 9999-12-31 does not exist.
     rows = await conn.fetch(
-        "SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND opened_at >= $2 AND opened_at < $3 LIMIT $4",
-        tenant, datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC),
-        MAX_WHAT_IF_TICKETS + 1,
+        "SELECT ticket_id FROM ticket_list WHERE tenant = $1 AND opened_at >= $2 AND opened_at <= $3 LIMIT $4",
+        tenant, datetime.combine(start, time(), UTC), datetime.combine(end, time.max, UTC), MAX_WHAT_IF_TICKETS + 1,
     )
     if len(rows) > MAX_WHAT_IF_TICKETS:
         raise Unprocessable("from", f"the period holds more than {MAX_WHAT_IF_TICKETS} tickets; narrow it")

@@ -13,6 +13,7 @@ from events.errors import NotFound
 from events.ids import uuid7
 from events.web import Answer, CommandCall, Pool, answered
 from tickets import work_orders
+from tickets.api.dates import Day
 from tickets.api.fields import Body, Description, Title, UserId
 from tickets.domain import preventive as pm
 from tickets.domain.preventive import ScheduleStatus
@@ -20,22 +21,26 @@ from tickets.domain.preventive import ScheduleStatus
 router = APIRouter(tags=["preventive maintenance"])
 
 CATCH_UP_DAYS = 366  # how far back a schedule may start: its missed occurrences are all raised
+PLAN_AHEAD_DAYS = 3660  # how far ahead it may start
 
 
 class CreatePreventiveScheduleRequest(Body):
     title: Title
     description: Description = ""
     device_id: UUID | None = None
-    starts_on: date
+    starts_on: Day
     every_days: int | None = Field(default=None, ge=1, le=3660)
     day_of_month: int | None = Field(default=None, ge=1, le=31, validate_default=True)
     assignee_id: UserId | None = None
 
     @field_validator("starts_on")
     @classmethod
-    def _not_long_ago(cls, value: date) -> date:
-        if value < datetime.now(UTC).date() - timedelta(days=CATCH_UP_DAYS):
+    def _within_the_window(cls, value: date) -> date:
+        today = datetime.now(UTC).date()
+        if value < today - timedelta(days=CATCH_UP_DAYS):
             raise ValueError(f"must be within the last {CATCH_UP_DAYS} days: every missed occurrence is raised")
+        if value > today + timedelta(days=PLAN_AHEAD_DAYS):
+            raise ValueError(f"must be within the next {PLAN_AHEAD_DAYS} days")
         return value
 
     @field_validator("day_of_month")

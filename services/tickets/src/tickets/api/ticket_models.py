@@ -73,11 +73,15 @@ class RecordSatisfactionRequest(Body):
 
 
 class ClockResponse(BaseModel):
+    """`due_at`: when the target is used up (the deadline); `breaches_at`: when counting first goes past it
+    (the next opening if the target runs out at closing time); `breached_at`: when a breached clock did."""
+
     target_seconds: float
     elapsed_seconds: float
     paused_seconds: float
     state: str
     due_at: datetime | None
+    breaches_at: datetime | None
     warning_at: datetime | None
     breached_at: datetime | None
 
@@ -127,6 +131,8 @@ class TicketSummary(BaseModel):
     group: str | None
     response_due_at: datetime | None
     resolution_due_at: datetime | None
+    response_breaches_at: datetime | None
+    resolution_breaches_at: datetime | None
     sla_state: str
     opened_at: datetime
     updated_at: datetime

@@ -11,7 +11,7 @@ from events import streams
 from events.auth import AGENTS, DESK, Agent, Member, Participant, Principal
 from events.contracts.tickets import Visibility
 from events.envelope import Context, utcnow
-from events.errors import NotFound, UnknownReference
+from events.errors import Forbidden, NotFound, UnknownReference
 from events.ids import uuid7
 from events.streams import Stream
 from events.web import Answer, CommandCall, Pool, answered
@@ -73,7 +73,9 @@ async def transition(call: CommandCall, principal: Principal, ticket_id: UUID, m
 async def open_ticket(body: OpenTicketRequest, principal: Participant, call: CommandCall) -> Response:
     """Staff open tickets for themselves; technicians and managers may open one for a caller (`requester_id`)."""
     by = actor(principal)
-    requester = body.requester_id if by.is_agent and body.requester_id else principal.user_id
+    if body.requester_id not in (None, principal.user_id) and not by.is_agent:
+        raise Forbidden("requester_id: only technicians and managers open tickets for someone else")
+    requester = body.requester_id or principal.user_id
 
     async def run(conn, ctx: Context) -> Answer:
         policy = await _policy_with_category(conn, ctx.tenant, body.category)
@@ -125,7 +127,8 @@ async def my_tickets(
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT ticket_id AS id, subject, category, priority, status, assignee_id, group_name AS group,"
-            " response_due_at, resolution_due_at, sla_state, opened_at, updated_at, version FROM ticket_list"
+            " response_due_at, resolution_due_at, response_breaches_at, resolution_breaches_at, sla_state,"
+            " opened_at, updated_at, version FROM ticket_list"
             " WHERE tenant = $1 AND requester_id = $2 ORDER BY opened_at DESC, ticket_id LIMIT $3 OFFSET $4",
             principal.tenant, principal.user_id, limit, offset,
         )

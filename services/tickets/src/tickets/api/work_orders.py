@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from events.auth import Agent, Desk, Principal
 from events.contracts.work_orders import PartUsed, WorkOrderKind
@@ -16,6 +16,7 @@ from events.ids import uuid7
 from events.streams import Stream
 from events.web import Answer, CommandCall, Pool, answered
 from tickets import work_orders
+from tickets.api.dates import Instant
 from tickets.api.fields import Body, Description, Note, Parts, Title, UserId
 from tickets.domain import work_order as wo
 from tickets.domain.work_order import Status, WorkOrder
@@ -34,7 +35,7 @@ class CreateWorkOrderRequest(Body):
 
 class ScheduleWorkOrderRequest(Body):
     technician_id: UserId
-    scheduled_for: AwareDatetime
+    scheduled_for: Instant
 
 
 class LogWorkTimeRequest(Body):

@@ -83,6 +83,11 @@ def add_business_time(calendar: BusinessCalendar, start: datetime, amount: timed
     return found
 
 
+def opening_on_or_after(calendar: BusinessCalendar, day: date) -> datetime:
+    """The first moment (UTC) the calendar is open on the local date `day`, or the next day it opens."""
+    return add_business_time(calendar, datetime.combine(day, time(0), calendar._zone), ZERO, exceed=True)
+
+
 def _walk(spans: Iterable[Span], start: datetime, amount: timedelta, exceed: bool) -> tuple[datetime | None, timedelta]:
     for opens, closes in spans:
         opens = max(opens, start)
@@ -152,7 +157,25 @@ def _day_spans(calendar: BusinessCalendar, day: date) -> list[Span]:
 
 
 def _utc(calendar: BusinessCalendar, day: date, wall: time) -> datetime:
-    return datetime.combine(day, wall, calendar._zone).astimezone(UTC)
+    """The wall time as a UTC instant; one that a spring-forward gap skips is the instant the clocks jump, as
+    nothing of the skipped hour is worked (mapping it with either offset would count time before or after it)."""
+    local = datetime.combine(day, wall, calendar._zone)
+    if day not in _offset_change_days(calendar.timezone, day.year):
+        return local.astimezone(UTC)
+    before, after = local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+    return _jump(calendar._zone, after, before) if after < before else before
+
+
+def _jump(zone: ZoneInfo, early: datetime, late: datetime) -> datetime:
+    """The first instant in (early, late] on the offset `late` has: where the clocks jumped (bisected to 1 µs)."""
+    offset = late.astimezone(zone).utcoffset()
+    while late - early > timedelta(microseconds=1):
+        middle = early + (late - early) // 2
+        if middle.astimezone(zone).utcoffset() == offset:
+            late = middle
+        else:
+            early = middle
+    return late
 
 
 def _clipped(calendar: BusinessCalendar, day: date, start: datetime, end: datetime) -> timedelta:

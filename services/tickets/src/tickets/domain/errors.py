@@ -1,6 +1,7 @@
-"""The service desk's refusals (HTTP 409): one base class, one leaf per broken rule, each sentence naming the rule."""
+"""The service desk's refusals: one base class (409), one leaf per broken rule, each sentence naming the rule;
+and the few things a caller's role may never do (403)."""
 
-from events.errors import DomainError
+from events.errors import DomainError, Forbidden
 
 
 class TicketsError(DomainError):
@@ -23,6 +24,10 @@ class TransitionRefused(TicketsError):
     pass
 
 
+class InternalCommentForbidden(Forbidden):
+    """Internal comments are the desk's: a requester may not write one, whatever the ticket's state."""
+
+
 class WorkOrderAlreadyExists(TicketsError):
     pass
 
@@ -36,6 +41,10 @@ class WorkOrderAlreadyStarted(TicketsError):
 
 
 class WorkOrderNotStarted(TicketsError):
+    pass
+
+
+class WorkOrderBookedForAnother(TicketsError):
     pass
 
 

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from events.base import Event
 from events.contracts.tickets import CalendarDocument, DeskPolicyChanged, Level, Priority, SlaTarget
 from events.decider import Decider
+from events.errors import Unprocessable
 from tickets.domain.calendar import BusinessCalendar, calendar_from_dict
 
 STANDARD_CATEGORIES = (
@@ -53,7 +55,7 @@ class DeskPolicy:
     auto_close_business_days: int = 3
     reopen_window_days: int = 10
 
-    @property
+    @cached_property
     def calendar(self) -> BusinessCalendar:
         return _calendar(self.calendar_document)
 
@@ -96,8 +98,28 @@ class SetDeskPolicy:
     at: datetime
 
 
+def check_policy(p: DeskPolicy) -> None:
+    """Refuse (422, naming the field) targets that cannot all hold or that name a category the desk does not have."""
+    if missing := [priority for priority in Priority if priority not in p.targets]:
+        raise Unprocessable("targets", f"every priority needs a target; missing {', '.join(missing)}")
+    if unknown := [category for category in p.category_targets if category not in p.all_categories]:
+        raise Unprocessable(f"category_targets.{unknown[0]}", f"{unknown[0]!r} is neither a standard category nor"
+                            " one of the policy's own categories")
+    for where, target in _every_target(p):
+        if target.response_minutes > target.resolution_minutes:
+            raise Unprocessable(f"{where}.response_minutes", f"{target.response_minutes} minutes to respond is longer"
+                                f" than the {target.resolution_minutes} minutes to resolve")
+
+
+def _every_target(p: DeskPolicy):
+    yield from ((f"targets.{priority}", target) for priority, target in p.targets.items())
+    for category, targets in p.category_targets.items():
+        yield from ((f"category_targets.{category}.{priority}", target) for priority, target in targets.items())
+
+
 def _set(state: DeskPolicy, c: SetDeskPolicy) -> list[Event]:
     p = c.policy
+    check_policy(p)
     return [DeskPolicyChanged(calendar=p.calendar_document, targets=p.targets, category_targets=p.category_targets,
                               categories=list(p.categories), auto_close_business_days=p.auto_close_business_days,
                               reopen_window_days=p.reopen_window_days, at=c.at)]

@@ -2,7 +2,7 @@
 
 from calendar import monthrange
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from events.contracts.work_orders import (
 )
 from events.decider import Decider
 from events.errors import NotFound
+from tickets.domain.calendar import BusinessCalendar, opening_on_or_after
 from tickets.domain.errors import (
     OccurrenceAlreadyRaised,
     OccurrenceNotDue,
@@ -178,13 +179,14 @@ PREVENTIVE_SCHEDULE = Decider(
 )
 
 
-def work_order_commands(s: PreventiveSchedule, raised: PreventiveWorkOrderRaised) -> list:
-    """The work order an occurrence raises: preventive, on the schedule's device, booked for its assignee if any."""
+def work_order_commands(s: PreventiveSchedule, raised: PreventiveWorkOrderRaised, calendar: BusinessCalendar) -> list:
+    """The work order an occurrence raises: preventive, on the schedule's device, booked for its assignee if any,
+    when the tenant's desk opens on the occurrence's date (or the next day it opens)."""
     create = CreateWorkOrder(work_order_id=raised.work_order_id, title=s.title, description=s.description,
                              kind=WorkOrderKind.PREVENTIVE, device_id=s.device_id, schedule_id=s.schedule_id,
                              occurrence=raised.occurrence, at=raised.at)
     if s.assignee_id is None:
         return [create]
-    when = datetime.combine(raised.occurrence, time(), tzinfo=UTC)
+    when = opening_on_or_after(calendar, raised.occurrence)
     return [create, ScheduleWorkOrder(raised.work_order_id, technician_id=s.assignee_id, scheduled_for=when,
                                       at=raised.at)]

@@ -39,7 +39,12 @@ class Timeline:
 
 @dataclass(frozen=True)
 class ClockView:
-    """A clock as of `now`: business seconds counted and paused, its state, and the instants a scheduler wakes at."""
+    """A clock as of `now`: business seconds counted and paused, its state, and the instants a scheduler wakes at.
+
+    A running clock is `due_at` the first instant its whole target has been counted (the deadline a desk reads,
+    a closing time when the target runs out with the day) and `breaches_at` the instant counting first goes past
+    it (the next opening, then): the two differ only when the target runs out as counting stops.
+    """
 
     target_seconds: float
     elapsed_seconds: float
@@ -48,6 +53,7 @@ class ClockView:
     due_at: datetime | None
     warning_at: datetime | None
     breached_at: datetime | None
+    breaches_at: datetime | None = None
 
 
 def clock_view(
@@ -65,9 +71,10 @@ def clock_view(
         elapsed_seconds=elapsed.total_seconds(),
         paused_seconds=_total(calendar, _clip(_merged_pauses(timeline), end)).total_seconds(),
         state=state,
-        due_at=_crossing(calendar, timeline, target) if running else None,
+        due_at=_crossing(calendar, timeline, target, exceed=False) if running else None,
         warning_at=_warning_at(calendar, timeline, target * warning_ratio, now) if running else None,
         breached_at=_crossing(calendar, timeline, target) if state is ClockState.BREACHED else None,
+        breaches_at=_crossing(calendar, timeline, target) if running else None,
     )
 
 
@@ -81,15 +88,16 @@ def crossing_at(calendar: BusinessCalendar, timeline: Timeline, business_seconds
     return _crossing(calendar, timeline, timedelta(seconds=business_seconds))
 
 
-def _crossing(calendar: BusinessCalendar, timeline: Timeline, amount: timedelta) -> datetime | None:
+def _crossing(calendar: BusinessCalendar, timeline: Timeline, amount: timedelta, *, exceed=True) -> datetime | None:
     # "After which more than" rather than "first reaching": stopping exactly at a target is MET, so a breach
-    # begins only when counting goes on past it; due_at, breached_at and the state then agree to the microsecond.
+    # begins only when counting goes on past it; breaches_at, breached_at and the state then agree to the
+    # microsecond. exceed=False answers the first instant the amount is reached instead (due_at).
     for start, end in _counted_spans(timeline, timeline.stopped_at):
         if end is None:
-            return add_business_time(calendar, start, amount, exceed=True)
+            return add_business_time(calendar, start, amount, exceed=exceed)
         length = business_time(calendar, start, end)
-        if amount < length:
-            return add_business_time(calendar, start, amount, exceed=True)
+        if amount < length or (amount == length and not exceed):
+            return add_business_time(calendar, start, amount, exceed=exceed)
         amount -= length
     return None
 

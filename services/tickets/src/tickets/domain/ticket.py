@@ -8,7 +8,13 @@ from events.contracts import tickets as ev
 from events.decider import Decider
 from events.errors import NotFound
 from tickets.domain import commands as cmd
-from tickets.domain.errors import NotTheRequester, TicketAlreadyExists, TicketNotOpen, TransitionRefused
+from tickets.domain.errors import (
+    InternalCommentForbidden,
+    NotTheRequester,
+    TicketAlreadyExists,
+    TicketNotOpen,
+    TransitionRefused,
+)
 from tickets.domain.policy import priority_of
 from tickets.domain.ticket_state import FINISHED, NO_TICKET, Status, Ticket
 
@@ -56,11 +62,14 @@ def _assign(state: Ticket, c: cmd.AssignTicket) -> list[Event]:
 
 
 def _comment(state: Ticket, c: cmd.CommentOnTicket) -> list[Event]:
-    if state.status in FINISHED:
-        raise TicketNotOpen(f"a {state.status} ticket takes no comments; reopen it first")
-    _must_be_requester_or_agent(state, c.by, "comment")
     if c.visibility is ev.Visibility.INTERNAL and not c.by.is_agent:
-        raise TransitionRefused("only technicians may write internal comments")
+        raise InternalCommentForbidden("only technicians and managers write internal comments")
+    if state.status is Status.CANCELLED:
+        raise TicketNotOpen("a cancelled ticket takes no comments and cannot be reopened; open a new ticket")
+    if state.status is Status.CLOSED:
+        raise TicketNotOpen("a closed ticket takes no comments; reopen it first (within the reopen window after"
+                            " its resolution) or open a new ticket")
+    _must_be_requester_or_agent(state, c.by, "comment")
     return [ev.CommentAdded(comment_id=c.comment_id, author_id=c.by.id, body=c.body, visibility=c.visibility,
                             by_agent=c.by.is_agent, at=c.at)]
 
@@ -126,6 +135,8 @@ def _record_marks(state: Ticket, c: cmd.RecordSlaMarks) -> list[Event]:
 
 
 def _reopen(state: Ticket, c: cmd.ReopenTicket) -> list[Event]:
+    if state.status is Status.CANCELLED:
+        raise TransitionRefused("a cancelled ticket cannot be reopened; open a new ticket")
     if state.status not in (Status.RESOLVED, Status.CLOSED):
         raise TransitionRefused(f"only a resolved or closed ticket can be reopened; this one is {state.status}")
     _must_be_requester_or_agent(state, c.by, "reopen")
@@ -181,9 +192,18 @@ def _responded(s: Ticket, at: datetime) -> datetime | None:
     return s.responded_at or at
 
 
+def _held(s: Ticket) -> Ticket:
+    """The status agrees with who holds the ticket: work in progress has a technician; one in a group's queue
+    (or a technician's) that nobody works yet is assigned."""
+    if s.status is Status.IN_PROGRESS and s.assignee_id is None:
+        return replace(s, status=Status.ASSIGNED)
+    if s.status is Status.NEW and (s.assignee_id or s.group):
+        return replace(s, status=Status.ASSIGNED)
+    return s
+
+
 def _assigned(s: Ticket, e: ev.TicketAssigned) -> Ticket:
-    status = Status.ASSIGNED if s.status is Status.NEW else s.status
-    return replace(s, status=status, assignee_id=e.assignee_id, group=e.group, assignments=s.assignments + 1)
+    return _held(replace(s, assignee_id=e.assignee_id, group=e.group, assignments=s.assignments + 1))
 
 
 def _commented(s: Ticket, e: ev.CommentAdded) -> Ticket:
@@ -204,7 +224,7 @@ def _resumed(s: Ticket, e: ev.InformationProvided) -> Ticket:
 
 def _escalated(s: Ticket, e: ev.TicketEscalated) -> Ticket:
     assignee = s.assignee_id if e.group == s.group else None  # a new group picks its own technician
-    return replace(s, group=e.group, level=e.level, assignee_id=assignee, escalations=s.escalations + 1)
+    return _held(replace(s, group=e.group, level=e.level, assignee_id=assignee, escalations=s.escalations + 1))
 
 
 def _resolved(s: Ticket, e: ev.TicketResolved) -> Ticket:

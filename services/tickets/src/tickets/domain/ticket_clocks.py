@@ -69,8 +69,8 @@ def next_check_at(t: Ticket, views: dict[SlaClock, ClockView]) -> datetime | Non
     for clock, view in views.items():
         if (clock, "warning") not in t.sla_marks and view.warning_at:
             upcoming.append(view.warning_at)
-        if (clock, "breach") not in t.sla_marks and view.due_at:
-            upcoming.append(view.due_at)
+        if (clock, "breach") not in t.sla_marks and view.breaches_at:
+            upcoming.append(view.breaches_at)
     return min(upcoming, default=None)
 
 

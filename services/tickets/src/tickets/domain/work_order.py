@@ -23,6 +23,7 @@ from events.errors import NotFound
 from tickets.domain.errors import (
     WorkOrderAlreadyExists,
     WorkOrderAlreadyStarted,
+    WorkOrderBookedForAnother,
     WorkOrderHasNoDevice,
     WorkOrderNotOpen,
     WorkOrderNotStarted,
@@ -31,7 +32,8 @@ from tickets.domain.errors import (
 
 # created -> (scheduled) -> started -> completed, or cancelled while open. An unscheduled order may be
 # started (break-fix at the desk needs no appointment) and whoever starts it becomes its technician;
-# scheduling again before the start reassigns the order or moves the visit.
+# a scheduled one only by the technician booked, so a handover is always recorded: scheduling again
+# before the start reassigns the order or moves the visit.
 class Status(StrEnum):
     NONE = "none"
     CREATED = "created"
@@ -176,6 +178,10 @@ def _schedule(state: WorkOrder, c: ScheduleWorkOrder) -> list[Event]:
 
 def _start(state: WorkOrder, c: StartWorkOrder) -> list[Event]:
     _require_not_started(state)
+    if state.status is Status.SCHEDULED and state.technician_id != c.technician_id:
+        raise WorkOrderBookedForAnother(
+            f"work order {state.work_order_id} is booked for {state.technician_id}: only they start it; schedule it"
+            f" for {c.technician_id} first to hand it over")
     return [WorkOrderStarted(work_order_id=c.work_order_id, technician_id=c.technician_id, at=c.at)]
 
 
