@@ -55,7 +55,9 @@ async def _server_facts(dsn: str) -> str:
 
 def _write_once(stack: Stack, kind: str, writers: int, timing: Timing) -> Result:
     if kind == "es":
-        return writes.measure_es(stack.dsn, writers, timing, _meter(stack))
+        from bench import eventsourcing_compare  # the bench extra, installed by `make bench`
+
+        return eventsourcing_compare.measure_es(stack.dsn, writers, timing, _meter(stack))
     return uvloop.run(writes.measure_async(kind, stack.dsn, writers, timing, _meter(stack)))
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from events.contracts.tickets import Channel, Level, Priority, ResolutionCode, SlaClock, Visibility
 from events.envelope import Envelope
 from tickets.api.fields import Body, Short, Slug, Text
-from tickets.domain.sla import ClockView
+from tickets.domain.sla import ClockState, ClockView
 from tickets.domain.ticket_state import Status, Ticket
 
 
@@ -79,7 +79,7 @@ class ClockResponse(BaseModel):
     target_seconds: float
     elapsed_seconds: float
     paused_seconds: float
-    state: str
+    state: ClockState
     due_at: datetime | None
     breaches_at: datetime | None
     warning_at: datetime | None
@@ -133,7 +133,7 @@ class TicketSummary(BaseModel):
     resolution_due_at: datetime | None
     response_breaches_at: datetime | None
     resolution_breaches_at: datetime | None
-    sla_state: str
+    sla_state: ClockState  # the most urgent of the ticket's clocks
     opened_at: datetime
     updated_at: datetime
     version: int
