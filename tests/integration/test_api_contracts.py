@@ -94,7 +94,8 @@ def fuzz(operation, base_url: str, role_headers: dict[str, dict[str, str]], mode
         try:
             case.call_and_validate(base_url=base_url, headers=role_headers[role], checks=CHECKS)
         except FailureGroup as group:  # every failing check of the call, each with a curl line to reproduce it
-            failures.extend(f"{operation.label} as {role} ({mode}): {failure}" for failure in group.exceptions)
+            failures.extend(f"{operation.label} as {role} ({mode}): {failure}\n  {case.as_curl_command()}"
+                            for failure in group.exceptions)
 
     run()
     return failures

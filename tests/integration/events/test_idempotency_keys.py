@@ -25,6 +25,13 @@ async def test_another_caller_repeating_a_key_gets_their_own_ticket_never_the_fi
     assert await db.fetchval(f'SELECT count(*) FROM "{desk.settings["tickets"].schema}".events') == 2
 
 
+async def test_an_empty_key_is_refused_naming_the_header_and_never_answers_another_request(desk, tokens, db):
+    headers = {**tokens.headers("technician"), "Idempotency-Key": ""}
+    opened = await desk.tickets.post("/tickets", json=ticket_request(), headers=headers)
+    assert opened.status_code == 422 and "Idempotency-Key" in opened.text
+    assert await db.fetchval(f"SELECT count(*) FROM {keys_table(desk)}") == 0
+
+
 async def test_a_replayed_answer_is_marked_and_the_first_is_not(desk, tokens):
     headers = {**tokens.headers("staff"), "Idempotency-Key": "monitor-1"}
     first = await desk.tickets.post("/tickets", json=ticket_request(), headers=headers)

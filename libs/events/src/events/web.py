@@ -38,7 +38,7 @@ def version_in(if_match: str | None) -> int | None:
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
                                        description='the ETag of the version the caller acts on, e.g. "7"')]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=MAX_KEY_LENGTH)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH)]
 
 
 def etag(version: int) -> str:
@@ -102,7 +102,7 @@ class Call:
         async def run_in(conn: asyncpg.Connection) -> Outcome:
             return (await command(conn, ctx)).outcome()
 
-        request_hash = await self._fingerprint() if self.idempotency_key else ""
+        request_hash = await self._fingerprint() if self.idempotency_key is not None else ""
         kept_for = timedelta(hours=self.request.app.state.settings.idempotency_key_hours)
         return respond(await run_once(self.pool, principal.tenant, self.idempotency_key, request_hash, run_in,
                                       caller=principal.user_id, kept_for=kept_for))

@@ -5,8 +5,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from events.contracts.tickets import CalendarDocument, Priority, SlaTarget, Weekday
-from tickets.api.dates import Day
-from tickets.api.fields import Body, Slug
+from events.fields import Body, Day
+from tickets.api.fields import Slug
 from tickets.domain.calendar import calendar_from_dict
 from tickets.domain.policy import STANDARD_CATEGORIES, DeskPolicy
 

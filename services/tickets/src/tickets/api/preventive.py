@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from events.auth import Desk, Manager
 from events.envelope import Context
 from events.errors import NotFound
+from events.fields import Body, Day, UserId
 from events.ids import uuid7
 from events.web import Answer, CommandCall, Pool, answered
 from tickets import work_orders
-from tickets.api.dates import Day
-from tickets.api.fields import Body, Description, Title, UserId
+from tickets.api.fields import Description, Title
 from tickets.domain import preventive as pm
 from tickets.domain.preventive import ScheduleStatus
 

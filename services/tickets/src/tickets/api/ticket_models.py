@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from events.contracts.tickets import Channel, Level, Priority, ResolutionCode, SlaClock, Visibility
 from events.envelope import Envelope
-from tickets.api.fields import Body, Short, Slug, Text
+from events.fields import Body, Short, Text
+from tickets.api.fields import Slug
 from tickets.domain.sla import ClockState, ClockView
 from tickets.domain.ticket_state import Status, Ticket
 

@@ -12,12 +12,12 @@ from events.auth import Agent, Desk, Principal
 from events.contracts.work_orders import PartUsed, WorkOrderKind
 from events.envelope import Context
 from events.errors import NotFound, UnknownReference
+from events.fields import Body, Instant, Note, UserId
 from events.ids import uuid7
 from events.streams import Stream
 from events.web import Answer, CommandCall, Pool, answered
 from tickets import work_orders
-from tickets.api.dates import Instant
-from tickets.api.fields import Body, Description, Note, Parts, Title, UserId
+from tickets.api.fields import Description, Parts, Title
 from tickets.domain import work_order as wo
 from tickets.domain.work_order import Status, WorkOrder
 
