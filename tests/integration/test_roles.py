@@ -17,6 +17,8 @@ TICKET_ACTIONS = {
     "confirm": PARTICIPANTS, "reopen": PARTICIPANTS, "cancel": PARTICIPANTS, "satisfaction": PARTICIPANTS,
 }
 WORK_ORDER_ACTIONS = ("schedule", "start", "time", "parts", "complete", "cancel", "repairs")
+DEVICE_ACTIONS = ("receive", "install", "assign", "return", "move", "repair", "retire", "sanitize", "hand-over",
+                  "dispose", "lost")
 
 # The policy, from DESIGN.md section 7; a route missing here fails the test.
 ALLOWED = {
@@ -36,10 +38,28 @@ ALLOWED = {
     ("tickets", "GET", "/preventive-schedules"): DESK,
     ("tickets", "GET", "/preventive-schedules/{schedule_id}"): DESK,
     ("tickets", "POST", "/preventive-schedules/{schedule_id}/retire"): {"manager"},
+    ("assets", "POST", "/devices"): AGENTS,
+    ("assets", "GET", "/devices"): {"staff", *DESK},
+    ("assets", "GET", "/devices/{device_id}"): {"staff", *DESK},
+    ("assets", "GET", "/devices/{device_id}/history"): DESK,
+    **{("assets", "POST", f"/devices/{{device_id}}/{action}"): AGENTS for action in DEVICE_ACTIONS},
+    ("assets", "GET", "/inventory/mbn-counts"): DESK,
+    ("assets", "GET", "/devices/{device_id}/amortization"): DESK,
+    ("assets", "POST", "/software"): AGENTS,
+    ("assets", "GET", "/software"): DESK,
+    ("assets", "GET", "/software/{title_id}"): DESK,
+    ("assets", "POST", "/licences"): AGENTS,
+    ("assets", "GET", "/licences"): DESK,
+    ("assets", "GET", "/licences/{licence_id}"): DESK,
+    ("assets", "POST", "/licences/{licence_id}/renew"): AGENTS,
+    ("assets", "POST", "/devices/{device_id}/software"): AGENTS,
+    ("assets", "GET", "/devices/{device_id}/software"): DESK,
+    ("assets", "GET", "/devices/{device_id}/software/{licence_id}"): DESK,
+    ("assets", "POST", "/devices/{device_id}/software/{licence_id}/release"): AGENTS,
     ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
 }
-QUERY = {"entity_id": "anything", "from": "2026-01-01", "to": "2026-01-02"}
+QUERY = {"entity_id": "anything", "from": "2026-01-01", "to": "2026-01-02", "as_of": "2026-01-01"}
 
 
 def business_routes(service: str, app) -> list[tuple[str, str, str]]:

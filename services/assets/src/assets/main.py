@@ -1,9 +1,11 @@
-"""The assets app (`uvicorn --factory assets.main:create_app`): its event store and relay; routes come later."""
+"""The assets app: `uvicorn --factory assets.main:create_app`."""
 
 from importlib.resources import files
 
 from fastapi import FastAPI
 
+from assets.api import amortization, devices
+from assets.api import software as software_api
 from assets.settings import Settings
 from events.app import service_app
 
@@ -12,4 +14,8 @@ MIGRATIONS = files("assets") / "migrations"  # the service's own tables, beside 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return service_app(settings, MIGRATIONS, title="assets")
+    app = service_app(settings, MIGRATIONS, title="Inventory: assets")
+    for area in (devices, amortization):
+        app.include_router(area.router)
+    app.include_router(software_api.router)  # titles, licences, seats on devices
+    return app

@@ -1,0 +1,1 @@
+"""The inventory's pure domain: one module per aggregate."""

@@ -1,0 +1,130 @@
+"""Devices on the kit: every command through `streams.handle`, the device list and its two-time timeline beside it."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from assets.domain.commands import Command, RegisterDevice
+from assets.domain.device import DEVICE, OWNED, Device, fold_in_valid_time
+from assets.domain.errors import AssetTagTaken
+from events import streams
+from events.contracts.assets import MbnClass
+from events.envelope import Context
+from events.streams import Stream
+
+COUNTED = [c for c in MbnClass if c is not MbnClass.NOT_COUNTED]
+
+
+async def read_device(conn: asyncpg.Connection, device_id: UUID, tenant: str) -> Stream[Device]:
+    return await streams.read(conn, DEVICE, str(device_id), tenant)
+
+
+async def handle_device(
+    conn: asyncpg.Connection, device_id: UUID, command: Command, ctx: Context, if_match: int | None = None,
+) -> Stream[Device]:
+    """Run a device command; the stream's `view` is the device as it stands now in valid time."""
+    loaded = streams.fresh(DEVICE) if isinstance(command, RegisterDevice) else None
+    if isinstance(command, RegisterDevice):
+        await _refuse_taken_tag(conn, ctx.tenant, command.asset_tag)
+    return await streams.handle(conn, DEVICE, str(device_id), command, ctx, if_match=if_match, loaded=loaded,
+                                inline=write_device)
+
+
+async def _refuse_taken_tag(conn: asyncpg.Connection, tenant: str, asset_tag: str) -> None:
+    if await conn.fetchval("SELECT 1 FROM device_list WHERE tenant = $1 AND asset_tag = $2", tenant, asset_tag):
+        raise AssetTagTaken(f"asset tag {asset_tag} is already another device's: a tag names one device")
+
+
+def now_in_valid_time(device: Stream[Device]) -> Device:
+    """The device's last state in valid time (a backdated event takes its place before later ones)."""
+    return fold_in_valid_time(_dated(device))[-1][1]
+
+
+def _dated(device: Stream[Device]) -> list:
+    return [(e.time, e.recordedtime, e.streamversion, e.event()) for e in device.history]
+
+
+async def write_device(conn: asyncpg.Connection, device: Stream[Device], ctx: Context) -> Device:
+    """Both inline read models, in the command's transaction; returns the device as it stands now."""
+    timeline = fold_in_valid_time(_dated(device))
+    now = timeline[-1][1]
+    try:
+        await _upsert_list_row(conn, ctx.tenant, now, device, timeline[0][0])
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != "device_list_asset_tag_unique":
+            raise
+        raise AssetTagTaken(f"asset tag {now.asset_tag} is already another device's: a tag names one device") from None
+    await _record_in_timeline(conn, ctx.tenant, timeline, min(e.time for e in device.appended), ctx.recorded_at)
+    return now
+
+
+_UPSERT = """
+INSERT INTO device_list (device_id, tenant, asset_tag, serial, manufacturer, model, kind, mbn_class, status,
+    location, department, person_id, holds_storage, sanitized, purchased_on, cost, warranty_ends_on, registered_at,
+    updated_at, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+ON CONFLICT (device_id) DO UPDATE SET status = $9, location = $10, department = $11, person_id = $12,
+    sanitized = $14, updated_at = $19, version = $20
+"""
+
+
+async def _upsert_list_row(conn, tenant: str, d: Device, device: Stream[Device], registered_at: datetime) -> None:
+    purchase = d.purchase
+    await conn.execute(
+        _UPSERT, d.device_id, tenant, d.asset_tag, d.serial, d.manufacturer, d.model, d.kind, d.mbn_class, d.status,
+        d.location, d.department, d.person_id, d.holds_storage, d.sanitized,
+        purchase.purchased_on if purchase else None, purchase.cost if purchase else None, d.warranty_ends_on,
+        registered_at, device.history[-1].recordedtime, device.version,
+    )
+
+
+_CLOSE = """
+UPDATE device_timeline SET recorded_to = $3
+WHERE device_id = $1 AND recorded_to = 'infinity' AND valid_to > $2
+RETURNING valid_from
+"""
+_INSERT = """
+INSERT INTO device_timeline (device_id, tenant, valid_from, valid_to, recorded_from, asset_tag, serial, model, kind,
+    mbn_class, status, location, department, person_id)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+"""
+
+
+async def _record_in_timeline(conn, tenant: str, timeline: list, changed_from: datetime, recorded_at: datetime) -> None:
+    """Close the believed rows the new events change (from `changed_from` on, in valid time) and add the new ones."""
+    closed = await conn.fetch(_CLOSE, timeline[0][1].device_id, changed_from, recorded_at)
+    start = min((row["valid_from"] for row in closed), default=None)
+    rows = [row for row in _intervals(timeline) if start is None or row[0] >= start]
+    columns = [[d.device_id, tenant, since, until, recorded_at, d.asset_tag, d.serial, d.model, d.kind, d.mbn_class,
+                d.status, d.location, d.department, d.person_id] for since, until, d in rows]
+    await conn.execute(_INSERT, *map(list, zip(*columns, strict=True)))
+
+
+def _intervals(timeline: list[tuple[datetime, Device]]) -> list[tuple[datetime, datetime, Device]]:
+    """Each state with the valid-time interval it held; events at the same instant leave only the last state."""
+    ends = [since for since, _ in timeline[1:]] + [datetime.max.replace(tzinfo=UTC)]
+    return [(since, until, state) for (since, state), until in zip(timeline, ends, strict=True) if since < until]
+
+
+def instant(moment: date | datetime) -> datetime:
+    """A date in a query means the whole of that day (UTC): what was true at its end; an instant is itself."""
+    if isinstance(moment, datetime):
+        return moment
+    return datetime.combine(moment + timedelta(days=1), time(), UTC) - timedelta(microseconds=1)
+
+
+_COUNTS = """
+SELECT mbn_class, count(*) AS devices FROM device_timeline
+WHERE tenant = $1 AND valid_from <= $2 AND $2 < valid_to AND recorded_from <= $3 AND $3 < recorded_to
+  AND status = ANY($4::text[]) AND mbn_class = ANY($5::text[])
+GROUP BY mbn_class
+"""
+
+
+async def mbn_counts(conn: asyncpg.Connection, tenant: str, as_of: datetime, known_at: datetime) -> dict[str, int]:
+    """Devices the city owned and still had at `as_of`, per MBN class (INTN212, INTN214, INTN216)."""
+    rows = await conn.fetch(_COUNTS, tenant, as_of, known_at, list(OWNED), COUNTED)
+    found = {row["mbn_class"]: row["devices"] for row in rows}
+    return {mbn_class.value: found.get(mbn_class, 0) for mbn_class in COUNTED}
