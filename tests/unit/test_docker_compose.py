@@ -26,6 +26,9 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 # Ports are not a setting: each service's uvicorn command names it, tickets first, in SERVICES order.
 FIRST_PORT = 8001
 PROJECTOR_MODULE = "metrics.projector"
+# The consumer processes (`python -m <module>`, the kit's worker): each starts with the stack and is probed on
+# its WORKER_PORT.
+WORKER_MODULES = (PROJECTOR_MODULE, "assets.worker")
 # What a deployer must export (the file's `${VAR:?...}`s); values shaped like real ones, and free of URL-reserved
 # characters, since the password is put into DATABASE_URL as is.
 DEPLOYER = {
@@ -199,11 +202,30 @@ def test_each_service_is_served_by_uvicorn_on_uvloop_and_httptools(service):
     assert callable(importlib.import_module(f"{service}.main").create_app)
 
 
-def test_the_projector_runs_as_its_own_process():
-    found = [n for n, s in suite_services().items() if command_of(s) == ["python", "-m", PROJECTOR_MODULE]]
+@pytest.mark.parametrize("module", WORKER_MODULES)
+def test_each_worker_runs_as_its_own_process(module):
+    found = [n for n, s in suite_services().items() if command_of(s) == ["python", "-m", module]]
     assert len(found) == 1, found
-    assert not services()[found[0]].get("profiles"), "the projector must start with the stack"
-    assert importlib.util.find_spec(PROJECTOR_MODULE) is not None
+    assert not services()[found[0]].get("profiles"), f"{module} must start with the stack"
+    assert importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.parametrize("module", WORKER_MODULES)
+def test_each_worker_is_probed_for_readiness_on_its_worker_port(module):
+    [spec] = [s for s in suite_services().values() if command_of(s) == ["python", "-m", module]]
+    settings = settings_of(spec)
+    assert settings.worker_port and settings.worker_host == "0.0.0.0", module
+    probe = " ".join(spec["healthcheck"]["test"])
+    url = re.search(r"https?://[\w.\-]+:(\d+)(/[\w/]*)", probe)
+    assert url and (int(url[1]), url[2]) == (settings.worker_port, "/readyz"), f"{module}: {probe}"
+
+
+def test_every_process_starting_with_the_stack_is_a_service_or_a_known_worker():
+    for name, spec in suite_services().items():
+        if spec.get("profiles"):
+            continue  # on demand only (the rebuild)
+        serves = any(part.endswith(".main:create_app") for part in command_of(spec))
+        assert serves or command_of(spec)[-1] in WORKER_MODULES, f"{name} runs {command_of(spec)}"
 
 
 def test_every_suite_service_runs_a_known_package():

@@ -7,7 +7,8 @@ from uuid import uuid4
 import pytest
 
 from assets.domain import commands as cmd
-from assets.domain.device import DEVICE, Status, fold_in_valid_time
+from assets.domain.device import DEVICE, fold_in_valid_time
+from assets.domain.device_state import Status
 from assets.domain.errors import (
     DeviceAlreadyRegistered,
     DeviceAssignedToSomeoneElse,

@@ -1,6 +1,6 @@
-"""`make run`: the dev stack, the four services and the projector, demo data and a token per role, until Ctrl-C.
+"""`make run`: the dev stack, the four services and their workers, demo data and a token per role, until Ctrl-C.
 
-A service or the projector that crashes is started again (after 1 s, doubling up to 30 s while it keeps crashing)."""
+A service or a worker that crashes is started again (after 1 s, doubling up to 30 s while it keeps crashing)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ TOKEN_TTL = 12 * 3600
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 POLL = 0.1
+# Consumer processes, by child name: no API, but each its /healthz, /readyz and /metrics on its own WORKER_PORT.
+WORKERS = {"projector": "metrics.projector", "assets_worker": "assets.worker"}
 DEMO_TICKET_FIELDS = ("subject", "description", "category", "impact", "urgency")
 DEMO_TICKETS = [
     ("Printer jam on the 3rd floor", "Tray 2 jams on every job.", "hardware", "low", "high"),
@@ -142,7 +144,7 @@ def child_env(stack: Stack, public_key: str) -> dict[str, str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         env.setdefault("KAFKA_IDEMPOTENT_PRODUCER", "true")
         return env
-    # The embedded broker grants no producer ids; short sessions make a restarted projector rejoin quickly;
+    # The embedded broker grants no producer ids; short sessions make a restarted worker rejoin quickly;
     # it starts empty every time, so the stores (kept in .run/pgdata) fill it again.
     env.update(KAFKA_BOOTSTRAP_SERVERS=embedded_broker(stack), KAFKA_IDEMPOTENT_PRODUCER="false",
                KAFKA_SESSION_TIMEOUT_MS="2000", KAFKA_HEARTBEAT_INTERVAL_MS="500",
@@ -173,11 +175,10 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
     for name in SERVICES:
         with signals_held():
             stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
-    # The projector is a worker: no API, but its own /healthz, /readyz and /metrics.
-    projector_env = {**env, "WORKER_PORT": str(ports["projector"])}
-    with signals_held():
-        stack.children.append(spawn("projector", [sys.executable, "-m", "metrics.projector"], projector_env,
-                                    stack.logs))
+    for name, module in WORKERS.items():
+        with signals_held():
+            stack.children.append(spawn(name, [sys.executable, "-m", module], {**env, "WORKER_PORT": str(ports[name])},
+                                        stack.logs))
     write_pids(stack)
     urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
     deadline = time.monotonic() + READY_TIMEOUT
@@ -189,7 +190,7 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
 def pick_ports(base_port: int) -> dict[str, int]:
     # Each choice starts above the previous one: free_port cannot see ports we picked but nobody bound yet.
     ports: dict[str, int] = {}
-    for offset, name in enumerate((*SERVICES, "projector")):
+    for offset, name in enumerate((*SERVICES, *WORKERS)):
         ports[name] = free_port(max([base_port + offset, *(p + 1 for p in ports.values())]))
     return ports
 
@@ -282,7 +283,7 @@ def restart(stack: Stack, index: int) -> None:
 
 
 def stop(stack: Stack) -> None:
-    """Services and projector first (they use the servers), then the broker, then Postgres."""
+    """Services and workers first (they use the servers), then the broker, then Postgres."""
     stop_children(stack.children, STOP_TIMEOUT)
     for server in reversed(stack.infra):
         server.stop()

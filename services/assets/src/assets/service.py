@@ -6,7 +6,8 @@ from uuid import UUID
 import asyncpg
 
 from assets.domain.commands import Command, RegisterDevice
-from assets.domain.device import DEVICE, OWNED, Device, fold_in_valid_time
+from assets.domain.device import DEVICE, fold_in_valid_time
+from assets.domain.device_state import OWNED, Device
 from assets.domain.errors import AssetTagTaken
 from events import streams
 from events.contracts.assets import MbnClass
@@ -25,15 +26,8 @@ async def handle_device(
 ) -> Stream[Device]:
     """Run a device command; the stream's `view` is the device as it stands now in valid time."""
     loaded = streams.fresh(DEVICE) if isinstance(command, RegisterDevice) else None
-    if isinstance(command, RegisterDevice):
-        await _refuse_taken_tag(conn, ctx.tenant, command.asset_tag)
     return await streams.handle(conn, DEVICE, str(device_id), command, ctx, if_match=if_match, loaded=loaded,
                                 inline=write_device)
-
-
-async def _refuse_taken_tag(conn: asyncpg.Connection, tenant: str, asset_tag: str) -> None:
-    if await conn.fetchval("SELECT 1 FROM device_list WHERE tenant = $1 AND asset_tag = $2", tenant, asset_tag):
-        raise AssetTagTaken(f"asset tag {asset_tag} is already another device's: a tag names one device")
 
 
 def now_in_valid_time(device: Stream[Device]) -> Device:
@@ -62,20 +56,30 @@ async def write_device(conn: asyncpg.Connection, device: Stream[Device], ctx: Co
 _UPSERT = """
 INSERT INTO device_list (device_id, tenant, asset_tag, serial, manufacturer, model, kind, mbn_class, status,
     location, department, person_id, holds_storage, sanitized, purchased_on, cost, warranty_ends_on, registered_at,
-    updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-ON CONFLICT (device_id) DO UPDATE SET status = $9, location = $10, department = $11, person_id = $12,
-    sanitized = $14, updated_at = $19, version = $20
+    updated_at, version, supplier, order_number, useful_life_months, salvage_value, amortization_method,
+    declining_rate, mbn_class_override_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
+    $25, $26, $27)
+ON CONFLICT (device_id) DO UPDATE SET serial = $4, manufacturer = $5, model = $6, kind = $7, mbn_class = $8,
+    status = $9, location = $10, department = $11, person_id = $12, holds_storage = $13, sanitized = $14,
+    purchased_on = $15, cost = $16, warranty_ends_on = $17, updated_at = $19, version = $20, supplier = $21,
+    order_number = $22, useful_life_months = $23, salvage_value = $24, amortization_method = $25,
+    declining_rate = $26
 """
 
 
 async def _upsert_list_row(conn, tenant: str, d: Device, device: Stream[Device], registered_at: datetime) -> None:
-    purchase = d.purchase
+    purchase, amortization = d.purchase, d.amortization
     await conn.execute(
         _UPSERT, d.device_id, tenant, d.asset_tag, d.serial, d.manufacturer, d.model, d.kind, d.mbn_class, d.status,
         d.location, d.department, d.person_id, d.holds_storage, d.sanitized,
         purchase.purchased_on if purchase else None, purchase.cost if purchase else None, d.warranty_ends_on,
         registered_at, device.history[-1].recordedtime, device.version,
+        purchase.supplier if purchase else "", purchase.order_number if purchase else "",
+        amortization.useful_life_months if amortization else None,
+        amortization.salvage_value if amortization else None, amortization.method if amortization else None,
+        amortization.declining_rate if amortization else None,
+        device.history[0].data.get("mbn_class_override_reason", ""),  # the registration's; no event changes it
     )
 
 

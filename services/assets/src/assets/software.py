@@ -6,7 +6,8 @@ from uuid import UUID
 
 import asyncpg
 
-from assets.domain.device import DEVICE, GONE, Status
+from assets.domain.device import DEVICE
+from assets.domain.device_state import GONE, Status
 from assets.domain.errors import (
     DeviceOutOfService,
     LicenceSeatsExhausted,

@@ -213,6 +213,35 @@ class DeviceDisposed(Event):
     vendor: Name = ""
 
 
+class DeviceDetail(StrEnum):
+    """The descriptive details a correction may change; kind, storage and MBN class are not among them."""
+
+    SERIAL = "serial"
+    MANUFACTURER = "manufacturer"
+    MODEL = "model"
+    DEPARTMENT = "department"
+    WARRANTY_ENDS_ON = "warranty_ends_on"
+    PURCHASE = "purchase"
+    AMORTIZATION = "amortization"
+
+
+class DeviceDetailsCorrected(Event):
+    """Descriptive details corrected (a bulk import, a typo fixed): each field `changed` names takes its value here."""
+
+    event_type: ClassVar[str] = "assets.device_details_corrected"
+
+    at: datetime
+    device_id: UUID
+    changed: Annotated[list[DeviceDetail], Field(min_length=1, max_length=len(DeviceDetail))]
+    serial: Name = ""
+    manufacturer: Name = ""
+    model: Name = ""
+    department: Name = ""
+    warranty_ends_on: date | None = None
+    purchase: Purchase | None = None
+    amortization: Amortization | None = None
+
+
 class DeviceReportedMissing(Event):
     """Lost or stolen, from whatever state it was in."""
 
@@ -222,3 +251,23 @@ class DeviceReportedMissing(Event):
     device_id: UUID
     stolen: bool
     note: Note = ""
+
+
+class DeviceRepairRecorded(Event):
+    """A repair the service desk logged on the device (`tickets.repair_logged`), in the device's own history.
+
+    `at` is when the desk logged it. The texts are the desk's as it bounds them, so none is refused here;
+    `parts_cost` sums the part lines whose unit cost the desk knew, in the tenant's currency."""
+
+    event_type: ClassVar[str] = "assets.device_repair_recorded"
+
+    at: datetime
+    device_id: UUID
+    repair_id: UUID
+    ticket_id: UUID | None = None
+    work_order_id: UUID
+    technician_id: str
+    fault: str
+    action: str
+    minutes: int = Field(ge=0, le=100_000)
+    parts_cost: Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2)] = Decimal("0")

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from assets.domain import amortization as am
-from assets.domain.device import DEVICE, Device
+from assets.domain.device import DEVICE
+from assets.domain.device_state import Device
 from events import streams
 from events.auth import Desk
 from events.contracts.assets import AmortizationMethod, DeviceDisposed, DeviceReportedMissing

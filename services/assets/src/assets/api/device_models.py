@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from assets.domain import commands as cmd
-from assets.domain.device import Device, Status
+from assets.domain.device_state import Device, Status
 from events.contracts.assets import Amortization, DeviceKind, MbnClass, Purchase, SanitizationMethod
 from events.errors import Unprocessable
 from events.fields import Body, Day, Instant, Note, Short, UserId

@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from assets import service
+from assets.api import exports
 from assets.api.device_models import (
     AssignDeviceRequest,
     DeviceHistoryEntry,
@@ -28,7 +29,7 @@ from assets.api.device_models import (
     when,
 )
 from assets.domain import commands as cmd
-from assets.domain.device import Device, Status
+from assets.domain.device_state import Device, Status
 from events.auth import DESK, Agent, Desk, Member, Principal
 from events.contracts.assets import MbnClass
 from events.envelope import Context, utcnow
@@ -79,7 +80,7 @@ _COLUMNS = "device_id AS id, asset_tag, serial, model, kind, mbn_class, status, 
 _AS_OF = "AND valid_from <= $9 AND $9 < valid_to AND recorded_from <= $10 AND $10 < recorded_to"
 
 
-@router.get("/devices", response_model=DevicePage)
+@router.get("/devices", response_model=DevicePage, responses=exports.CSV_RESPONSE)
 async def search_devices(
     pool: Pool, principal: Member,
     tag: Annotated[str | None, Query(max_length=200)] = None,
@@ -93,7 +94,8 @@ async def search_devices(
     known_at: Annotated[Moment | None, Query(description="as the inventory knew it then (a date: its end)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, Any]:
+    output: Annotated[Literal["json", "csv"], Query(alias="format", description="csv: all it finds, unpaged")] = "json",
+) -> dict[str, Any] | Response:
     """The devices a search finds, with the total; staff see only the devices assigned to them."""
     if not principal.has_any(DESK):
         person = principal.user_id
@@ -105,6 +107,8 @@ async def search_devices(
         where, args = _SEARCH.format(table="device_list", as_of=""), filters
     page = len(args) + 1
     async with pool.acquire() as conn:
+        if output == "csv":
+            return await exports.devices_csv(conn, where, args)
         total = await conn.fetchval(f"SELECT count(*) {where}", *args)
         rows = await conn.fetch(f"SELECT {_COLUMNS} {where} ORDER BY asset_tag LIMIT ${page} OFFSET ${page + 1}",
                                 *args, limit, offset)

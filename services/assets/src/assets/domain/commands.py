@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from events.contracts.assets import Amortization, DeviceKind, MbnClass, Purchase, SanitizationMethod
+from events.contracts.assets import Amortization, DeviceDetail, DeviceKind, MbnClass, Purchase, SanitizationMethod
+from events.contracts.work_orders import PartUsed
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,39 @@ class ReportMissing:
 
 Command = (RegisterDevice | ReceiveDevice | InstallDevice | AssignDevice | ReturnDevice | MoveDevice | SendForRepair
            | ReturnFromRepair | RetireDevice | SanitizeDevice | HandToDisposalVendor | DisposeDevice | ReportMissing)
+
+
+@dataclass(frozen=True)
+class CorrectDeviceDetails:
+    """Set the descriptive details `changed` names to the values given; the decider keeps only those that differ."""
+
+    at: datetime
+    changed: tuple[DeviceDetail, ...]
+    serial: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    department: str = ""
+    warranty_ends_on: date | None = None
+    purchase: Purchase | None = None
+    amortization: Amortization | None = None
+
+
+Command = Command | CorrectDeviceDetails  # widened here, not above: commands are appended, the union kept whole
+
+
+@dataclass(frozen=True)
+class RecordRepair:
+    """A repair the service desk logged on the device, as its `RepairLogged` tells it."""
+
+    repair_id: UUID
+    work_order_id: UUID
+    technician_id: str
+    fault: str
+    action: str
+    minutes: int
+    at: datetime
+    ticket_id: UUID | None = None
+    parts: tuple[PartUsed, ...] = ()
+
+
+Command = Command | RecordRepair

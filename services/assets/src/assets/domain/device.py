@@ -4,19 +4,20 @@ on order -> in stock -> deployed -> in repair -> back -> retired (awaiting dispo
 lost or stolen from any state but the end ones.
 """
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from enum import StrEnum
-from uuid import UUID
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
 
 from assets.domain.commands import (
     AssignDevice,
     Command,
+    CorrectDeviceDetails,
     DisposeDevice,
     HandToDisposalVendor,
     InstallDevice,
     MoveDevice,
     ReceiveDevice,
+    RecordRepair,
     RegisterDevice,
     ReportMissing,
     RetireDevice,
@@ -25,6 +26,7 @@ from assets.domain.commands import (
     SanitizeDevice,
     SendForRepair,
 )
+from assets.domain.device_state import GONE, NO_DEVICE, Device, Status, mbn_class_of
 from assets.domain.errors import (
     DeviceAlreadyRegistered,
     DeviceAssignedToSomeoneElse,
@@ -32,73 +34,19 @@ from assets.domain.errors import (
     DeviceNotInThatState,
     DeviceStillAssigned,
     DisposalNeedsSanitization,
+    RepairAlreadyRecorded,
 )
 from events.base import Event
 from events.contracts import assets as ev
-from events.contracts.assets import Amortization, DeviceKind, MbnClass, Purchase
+from events.contracts.work_orders import PartUsed
 from events.decider import Decider
-from events.errors import NotFound
-
-
-class Status(StrEnum):
-    NONE = "none"
-    ON_ORDER = "on_order"
-    IN_STOCK = "in_stock"
-    DEPLOYED = "deployed"
-    IN_REPAIR = "in_repair"
-    RETIRED = "retired"  # awaiting disposal
-    DISPOSED = "disposed"
-    LOST = "lost"
-    STOLEN = "stolen"
-
-
-GONE = frozenset({Status.DISPOSED, Status.LOST, Status.STOLEN})
-# MBN's "entire inventory as at the close of the fiscal year": what the city owns and still has.
-OWNED = frozenset({Status.IN_STOCK, Status.DEPLOYED, Status.IN_REPAIR, Status.RETIRED})
-
-MBN_CLASS_OF_KIND = {
-    DeviceKind.LAPTOP: MbnClass.LAPTOPS_TABLETS,
-    DeviceKind.TABLET: MbnClass.LAPTOPS_TABLETS,
-    DeviceKind.DESKTOP: MbnClass.DESKTOPS_THIN_CLIENTS,
-    DeviceKind.THIN_CLIENT: MbnClass.DESKTOPS_THIN_CLIENTS,
-    DeviceKind.SMARTPHONE: MbnClass.SMARTPHONES,
-}
-
-
-def mbn_class_of(kind: DeviceKind) -> MbnClass:
-    return MBN_CLASS_OF_KIND.get(kind, MbnClass.NOT_COUNTED)
-
-
-@dataclass(frozen=True)
-class Device:
-    status: Status = Status.NONE
-    device_id: UUID | None = None
-    asset_tag: str = ""
-    serial: str = ""
-    manufacturer: str = ""
-    model: str = ""
-    kind: DeviceKind = DeviceKind.OTHER
-    holds_storage: bool = False
-    purchase: Purchase | None = None
-    amortization: Amortization | None = None
-    warranty_ends_on: date | None = None
-    location: str = ""
-    department: str = ""
-    mbn_class: MbnClass = MbnClass.NOT_COUNTED
-    person_id: str | None = None
-    software: tuple[str, ...] = ()
-    before_repair: Status | None = None
-    sanitized: bool = False
-    disposal_vendor: str = ""
-
-
-NO_DEVICE = Device()
+from events.errors import NotFound, Unprocessable
 
 
 def _must_exist_and_be_here(state: Device, command: Command) -> None:
     if state.status is Status.NONE:
         raise NotFound("no such device")
-    if state.status in GONE:
+    if state.status in GONE and not isinstance(command, RecordRepair):  # the desk's past work still lands
         raise DeviceGone(f"device {state.asset_tag} is {state.status}: nothing more happens to it")
 
 
@@ -199,11 +147,38 @@ def _report_missing(state: Device, c: ReportMissing) -> list[Event]:
     return [ev.DeviceReportedMissing(at=c.at, device_id=state.device_id, stolen=c.stolen, note=c.note)]
 
 
+def _correct(state: Device, c: CorrectDeviceDetails) -> list[Event]:
+    """Only the details that differ are recorded, so a repeated correction records nothing and is refused."""
+    changed = [d for d in dict.fromkeys(c.changed) if getattr(c, d) != getattr(state, d)]
+    if not changed:
+        raise Unprocessable("changed", f"device {state.asset_tag} already has these details: nothing to correct")
+    values = {d.value: getattr(c, d) for d in changed}
+    return [ev.DeviceDetailsCorrected(at=c.at, device_id=state.device_id, changed=changed, **values)]
+
+
+def _record_repair(state: Device, c: RecordRepair) -> list[Event]:
+    """Any registered device takes the desk's repairs, retired or gone too: logged work happened, however late
+    it arrives; the same repair twice is refused, so a redelivery records nothing."""
+    if c.repair_id in state.repairs:
+        raise RepairAlreadyRecorded(f"repair {c.repair_id} is already in device {state.asset_tag}'s history")
+    return [ev.DeviceRepairRecorded(
+        at=c.at, device_id=state.device_id, repair_id=c.repair_id, ticket_id=c.ticket_id,
+        work_order_id=c.work_order_id, technician_id=c.technician_id, fault=c.fault, action=c.action,
+        minutes=c.minutes, parts_cost=parts_cost(c.parts),
+    )]
+
+
+def parts_cost(parts: tuple[PartUsed, ...]) -> Decimal:
+    """What the parts cost: the lines whose unit cost the desk knew (an unpriced line adds nothing)."""
+    return sum((p.quantity * p.unit_cost for p in parts if p.unit_cost is not None), Decimal("0"))
+
+
 _DECIDERS = {
     RegisterDevice: _register, ReceiveDevice: _receive, InstallDevice: _install, AssignDevice: _assign,
     ReturnDevice: _return, MoveDevice: _move, SendForRepair: _send_for_repair, ReturnFromRepair: _back_from_repair,
     RetireDevice: _retire, SanitizeDevice: _sanitize, HandToDisposalVendor: _hand_over, DisposeDevice: _dispose,
-    ReportMissing: _report_missing,
+    ReportMissing: _report_missing, CorrectDeviceDetails: _correct,
+    RecordRepair: _record_repair,
 }
 
 
@@ -265,12 +240,21 @@ def _missing(s: Device, e: ev.DeviceReportedMissing) -> Device:
     return replace(s, status=Status.STOLEN if e.stolen else Status.LOST)
 
 
+def _corrected(s: Device, e: ev.DeviceDetailsCorrected) -> Device:
+    return replace(s, **{d.value: getattr(e, d) for d in e.changed})
+
+
+def _repair_recorded(s: Device, e: ev.DeviceRepairRecorded) -> Device:
+    return replace(s, repairs=s.repairs | {e.repair_id})
+
+
 _EVOLVERS = {
     ev.DeviceRegistered: _registered, ev.DeviceReceived: _received, ev.DeviceInstalled: _installed,
     ev.DeviceAssigned: _assigned, ev.DeviceReturned: _returned, ev.DeviceMoved: _moved,
     ev.DeviceSentForRepair: _sent_for_repair, ev.DeviceBackFromRepair: _back_from, ev.DeviceRetired: _retired,
     ev.DeviceSanitized: _sanitized, ev.DeviceHandedToDisposalVendor: _handed_over, ev.DeviceDisposed: _disposed,
-    ev.DeviceReportedMissing: _missing,
+    ev.DeviceReportedMissing: _missing, ev.DeviceDetailsCorrected: _corrected,
+    ev.DeviceRepairRecorded: _repair_recorded,
 }
 
 DEVICE = Decider(initial=NO_DEVICE, evolvers=_EVOLVERS, deciders=_DECIDERS, precondition=_must_exist_and_be_here,
@@ -286,6 +270,7 @@ def fold_in_valid_time(recorded: list[tuple[datetime, datetime, int, Event]]) ->
     timeline, state = [], NO_DEVICE
     for at, _, _, event in sorted(recorded, key=lambda r: (r[0], r[2])):
         state = DEVICE.evolve(state, event)
-        timeline.append((at, state))
+        if state.status is not Status.NONE:  # a repair the desk logged before the device was registered
+            timeline.append((at, state))
     return timeline
 

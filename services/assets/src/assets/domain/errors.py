@@ -77,3 +77,19 @@ class LicenceSeatsInUse(AssetsError):
 
 class DeviceOutOfService(AssetsError):
     """A retired, disposed, lost or stolen device takes no new software."""
+
+
+class AuditAlreadyOpened(AssetsError):
+    """An audit is opened once: its id names one audit."""
+
+
+class AuditAlreadyClosed(AssetsError):
+    """A closed audit takes no more scans and is not closed again: its result stands; open a new audit."""
+
+
+class AuditScanLimitReached(AssetsError):
+    """An audit holds a bounded number of distinct tags: close it and audit the rest in another."""
+
+
+class RepairAlreadyRecorded(AssetsError):
+    """A repair the desk logged is in the device's history once, however often it is delivered."""
