@@ -45,6 +45,7 @@ ALLOWED = {
     ("assets", "GET", "/devices/{device_id}/history"): DESK,
     **{("assets", "POST", f"/devices/{{device_id}}/{action}"): AGENTS for action in DEVICE_ACTIONS},
     ("assets", "GET", "/inventory/mbn-counts"): DESK,
+    ("assets", "GET", "/inventory/unknown-device-tickets"): DESK,
     ("assets", "GET", "/devices/{device_id}/repairs"): DESK,
     ("assets", "GET", "/inventory/mtbf"): DESK,
     ("assets", "GET", "/repairs/unmatched"): DESK,

@@ -176,6 +176,20 @@ async def test_the_tickets_that_named_a_device_are_listed_beside_its_repairs(inv
     assert await consumer.fetchval("SELECT count(*) FROM device_tickets") == 1
 
 
+async def test_tickets_naming_a_device_the_inventory_does_not_hold_are_listed_for_the_desk(
+    inventory, consumer, tokens
+):
+    device = await register(inventory, tokens)
+    known, stray = opened(device_id=device["id"]), opened(device_id=uuid4(), subject="Scanner on desk 4 is dead")
+    for ticket in (known, stray, opened()):
+        assert await deliver(consumer, envelope_of(ticket, tokens.tenant)) is Outcome.APPLIED
+    listed = (await inventory.get("/inventory/unknown-device-tickets", headers=tokens.headers("auditor"))).json()
+    assert (listed["total"], [(t["ticket_id"], t["subject"]) for t in listed["items"]]) == (
+        1, [(str(stray.ticket_id), "Scanner on desk 4 is dead")])
+    elsewhere = tokens.headers("auditor", tenant="another-city")
+    assert (await inventory.get("/inventory/unknown-device-tickets", headers=elsewhere)).json()["total"] == 0
+
+
 async def test_mean_time_between_failures_is_operating_hours_per_repair_in_the_window(inventory, consumer, tokens):
     # A: in service from 2024-12-15, the whole window (240 h); B: installed 01-05 12:00, retired 01-09 12:00 (96 h);
     # an ordered one that never arrived operates not at all; another model is counted apart.

@@ -281,3 +281,18 @@ async def test_an_install_recorded_later_keeps_when_it_happened(inventory, token
     assert datetime.fromisoformat(answer["installation"]["installed_at"]) == when
     [listed] = (await client.get(f"/devices/{pc['id']}/software", headers=tokens.headers("auditor"))).json()
     assert listed == answer["installation"]
+
+
+async def test_a_device_that_leaves_the_city_gives_its_seats_back(inventory, tokens):
+    client, tom = inventory.assets, tokens.headers("technician", sub="tom")
+    licence = await acquire(client, tom, await add_title(client, tom), seats=1)
+    stolen, wiped = await device(client, tom), await device(client, tom)
+    await created(await install(client, tom, stolen["id"], licence_id=licence["id"]))
+    assert (await client.post(f"/devices/{stolen['id']}/lost", json={"stolen": True}, headers=tom)).status_code == 200
+    await created(await install(client, tom, wiped["id"], licence_id=licence["id"]))  # the seat came back
+    sanitization = {"method": "purge", "tool": "Blancco", "verification": "verified", "certificate_ref": "S-1"}
+    steps = (("retire", {"reason": "old"}), ("sanitize", sanitization), ("dispose", {"certificate_ref": "D-1"}))
+    for action, body in steps:
+        assert (await client.post(f"/devices/{wiped['id']}/{action}", json=body, headers=tom)).status_code == 200
+    seats = (await client.get(f"/licences/{licence['id']}", headers=tom)).json()
+    assert (seats["seats_used"], seats["seats_free"]) == (0, 1)

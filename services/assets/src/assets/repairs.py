@@ -112,6 +112,16 @@ async def unmatched(conn: asyncpg.Connection, tenant: str, limit: int, offset: i
     return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
 
 
+async def tickets_naming_unknown_devices(conn: asyncpg.Connection, tenant: str, limit: int, offset: int) -> dict:
+    """Tickets whose `device_id` the inventory does not hold: the desk's device checked against the inventory."""
+    unknown = ("FROM device_tickets t LEFT JOIN device_list d ON d.device_id = t.device_id AND d.tenant = t.tenant"
+               " WHERE t.tenant = $1 AND d.device_id IS NULL")
+    total = await conn.fetchval(f"SELECT count(*) {unknown}", tenant)
+    rows = await conn.fetch(f"SELECT t.ticket_id, t.device_id, t.subject, t.opened_at {unknown}"
+                            " ORDER BY t.opened_at DESC, t.ticket_id LIMIT $2 OFFSET $3", tenant, limit, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
+
+
 # Operating time, from the timeline as the inventory now knows it (valid time): from the device's first
 # deployment (installed or checked out), or, never deployed, from when it entered stock; until it left
 # (retired, disposed of, lost or stolen) or the window ends. Time in repair counts: it is the failures' own.

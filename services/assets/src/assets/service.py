@@ -5,16 +5,19 @@ from uuid import UUID
 
 import asyncpg
 
+from assets import software
 from assets.domain.commands import Command, RegisterDevice
 from assets.domain.device import DEVICE, fold_in_valid_time
 from assets.domain.device_state import OWNED, Device
 from assets.domain.errors import AssetTagTaken
 from events import streams
+from events.contracts import assets as ev
 from events.contracts.assets import MbnClass
 from events.envelope import Context
 from events.streams import Stream
 
 COUNTED = [c for c in MbnClass if c is not MbnClass.NOT_COUNTED]
+LEAVING = {ev.DeviceDisposed.event_type, ev.DeviceReportedMissing.event_type}
 
 
 async def read_device(conn: asyncpg.Connection, device_id: UUID, tenant: str) -> Stream[Device]:
@@ -26,8 +29,11 @@ async def handle_device(
 ) -> Stream[Device]:
     """Run a device command; the stream's `view` is the device as it stands now in valid time."""
     loaded = streams.fresh(DEVICE) if isinstance(command, RegisterDevice) else None
-    return await streams.handle(conn, DEVICE, str(device_id), command, ctx, if_match=if_match, loaded=loaded,
-                                inline=write_device)
+    device = await streams.handle(conn, DEVICE, str(device_id), command, ctx, if_match=if_match, loaded=loaded,
+                                  inline=write_device)
+    if any(e.type in LEAVING for e in device.appended):  # a device that left the city holds no licence seat
+        await software.release_seats_of(conn, device_id, ctx, reason=f"device {device.state.asset_tag} left the city")
+    return device
 
 
 def now_in_valid_time(device: Stream[Device]) -> Device:

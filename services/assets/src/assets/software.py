@@ -23,6 +23,7 @@ from assets.domain.software import (
     Licence,
     LicenceCommand,
     SoftwareTitle,
+    UninstallSoftware,
 )
 from events import streams
 from events.contracts.software import SoftwareInstalled, SoftwareUninstalled
@@ -230,3 +231,11 @@ async def installations_on(conn: asyncpg.Connection, device_id: UUID, tenant: st
 
 async def seats_of(conn: asyncpg.Connection, licence_id: UUID, tenant: str, day: date) -> list:
     return await conn.fetch(_INSTALLATIONS, tenant, day, None, licence_id, MAX_LISTED)
+
+
+async def release_seats_of(conn: asyncpg.Connection, device_id: UUID, ctx: Context, reason: str) -> int:
+    """Give back every seat the device holds (it left the city); each licence's own stream records it."""
+    held = await installations_on(conn, device_id, ctx.tenant, ctx.recorded_at.date())
+    for row in held:
+        await handle_licence(conn, row["licence_id"], UninstallSoftware(device_id, ctx.recorded_at, reason), ctx)
+    return len(held)

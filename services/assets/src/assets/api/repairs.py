@@ -63,6 +63,20 @@ class UnmatchedPage(BaseModel):
     items: list[UnmatchedRepair]
 
 
+class TicketNamingUnknownDevice(BaseModel):
+    ticket_id: UUID
+    device_id: UUID
+    subject: str
+    opened_at: datetime
+
+
+class UnknownDeviceTicketsPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[TicketNamingUnknownDevice]
+
+
 class ModelMtbf(BaseModel):
     model: str
     devices: int = Field(description="the model's devices that operated in the window")
@@ -130,3 +144,14 @@ async def unmatched_repairs(
     """Repairs the desk logged naming a device the inventory did not hold when they arrived, newest first."""
     async with pool.acquire() as conn:
         return await repairs.unmatched(conn, principal.tenant, limit, offset)
+
+
+@router.get("/inventory/unknown-device-tickets", response_model=UnknownDeviceTicketsPage)
+async def tickets_naming_unknown_devices(
+    pool: Pool, principal: Desk,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Tickets of the service desk naming a `device_id` the inventory does not hold, newest first."""
+    async with pool.acquire() as conn:
+        return await repairs.tickets_naming_unknown_devices(conn, principal.tenant, limit, offset)
