@@ -8,19 +8,22 @@ from importlib.metadata import version
 import asyncpg
 import uvloop
 
-from bench import rest, writes
+from bench import inventory, rest, writes
 from bench.loadgen import OPEN, RESOLVE, FlowResult
 from bench.measure import CpuMeter, Result, Timing, process_clock, tree_clock
 from bench.rest import DeskResult, HttpResult
 from bench.stack import Stack, open_stack
 from events.logging import configure_logging
 
-DESCRIPTION = "Store appends vs a plain INSERT vs eventsourcing, POST /tickets, open + resolve over HTTP."
+DESCRIPTION = (
+    "Store appends vs a plain INSERT vs eventsourcing, POST /tickets, open + resolve over HTTP, and the"
+    " inventory: CSV import, as_of searches and MBN counts."
+)
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=DESCRIPTION)
-    parser.add_argument("--quick", action="store_true", help="1 round, 0.5 s warm-up, 2 s, HTTP 3 s")
+    parser.add_argument("--quick", action="store_true", help="1 round, 0.5 s warm-up, 2 s, HTTP 3 s, 10,000 devices")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each window")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per write-benchmark window")
     parser.add_argument("--rounds", type=int, default=2, help="write benchmarks are repeated, interleaved; best kept")
@@ -30,9 +33,14 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-es", action="store_true", help="leave out the eventsourcing comparison")
     parser.add_argument("--skip-http", action="store_true", help="leave out POST /tickets")
     parser.add_argument("--skip-desk", action="store_true", help="leave out open + resolve and its ceiling")
+    parser.add_argument("--skip-inventory", action="store_true", help="leave out the inventory (import, as_of)")
+    parser.add_argument("--devices", type=int, help="devices in the inventory (default 100000; --quick 10000)")
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration, args.http_duration, args.rounds = 0.5, 2.0, 3.0, 1
+    args.devices = args.devices or (10_000 if args.quick else 100_000)
+    if args.devices < inventory.IMPORT_ROWS:
+        parser.error(f"--devices: at least {inventory.IMPORT_ROWS} (the imported file is the first of them)")
     args.writers = [int(w) for w in args.writers.split(",")]
     return args
 
@@ -85,6 +93,13 @@ def _desk(stack: Stack, args: argparse.Namespace) -> None:
         print(line)
 
 
+def _inventory(stack: Stack, args: argparse.Namespace) -> None:
+    print(f"\nInventory (issue 8): {args.devices} devices of 10 events each (registered by the CSV importer, then"
+          f" 9 commands a device), {inventory.REQUESTS} of each GET over HTTP", flush=True)  # fmt: skip
+    for line in inventory.table(uvloop.run(inventory.measure(stack, args.devices))):
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _args(argv)
     configure_logging("bench", "warning", as_json=False)  # the migration runner's info lines would break the table
@@ -109,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(line)
         if not args.skip_desk:
             _desk(stack, args)
+        if not args.skip_inventory:
+            _inventory(stack, args)
     finally:
         stack.close()
     print(f"\n(bench took {time.monotonic() - started:.0f} s)")
