@@ -1,7 +1,9 @@
 """Postgres connection pools and the numbered-SQL migration runner."""
 
+from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from typing import Any
 
 import asyncpg
 import orjson
@@ -37,6 +39,19 @@ async def create_pool(dsn: str, *schemas: str, min_size: int = 2, max_size: int 
         reset=_keep_session,
         server_settings={"search_path": ",".join(f'"{s}"' for s in schemas), "application_name": schemas[0]},
     )
+
+
+async def page(conn: asyncpg.Connection, columns: str, source: str, order: str, args: Sequence[Any], limit: int,
+               offset: int) -> dict[str, Any]:
+    """One page of `SELECT columns source ORDER BY order`, with the total `source` finds: what a list answers.
+
+    `source` is the FROM and WHERE clauses, its parameters `args` ($1..$n); the page takes the next two.
+    """
+    n = len(args)
+    total = await conn.fetchval(f"SELECT count(*) {source}", *args)
+    rows = await conn.fetch(f"SELECT {columns} {source} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
+                            *args, limit, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": [dict(row) for row in rows]}
 
 
 def lock_key(purpose: str, schema: str) -> str:

@@ -12,6 +12,7 @@ from assets.domain.commands import MoveDevice
 from assets.domain.device_state import OWNED
 from events import streams
 from events.contracts.audits import MAX_EXPECTED, AuditClosed, AuditedDevice, AuditOpened, TagScanned
+from events.db import page
 from events.envelope import Context
 from events.streams import Stream
 
@@ -147,12 +148,10 @@ FROM audits WHERE tenant = $1 AND ($2::text IS NULL OR location = $2) AND ($3::t
 
 
 async def audits_of(conn: asyncpg.Connection, tenant: str, location: str | None, status: str | None, limit: int,
-                    offset: int) -> tuple[int, list[asyncpg.Record]]:
+                    offset: int) -> dict[str, Any]:
     """Audits newest first, with the total the filters find."""
-    total = await conn.fetchval(f"SELECT count(*) {_LIST}", tenant, location, status)
-    rows = await conn.fetch(f"SELECT {_AUDIT_COLUMNS} {_LIST} ORDER BY opened_at DESC, audit_id LIMIT $4 OFFSET $5",
-                            tenant, location, status, limit, offset)
-    return total, rows
+    return await page(conn, _AUDIT_COLUMNS, _LIST, "opened_at DESC, audit_id", [tenant, location, status], limit,
+                      offset)
 
 
 _UNAUDITED = """
@@ -165,10 +164,7 @@ a.audited_at AS last_audited_at, a.audit_id AS last_audit_id, a.location AS last
 
 
 async def unaudited(conn: asyncpg.Connection, tenant: str, before: datetime, location: str | None, limit: int,
-                    offset: int) -> tuple[int, list[asyncpg.Record]]:
+                    offset: int) -> dict[str, Any]:
     """Devices the city still holds that no audit found since `before`: never found first, then the longest ago."""
-    args = (tenant, list(OWNED), before, location)
-    total = await conn.fetchval(f"SELECT count(*) {_UNAUDITED}", *args)
-    rows = await conn.fetch(f"SELECT {_UNAUDITED_COLUMNS} {_UNAUDITED}"
-                            " ORDER BY a.audited_at NULLS FIRST, d.asset_tag LIMIT $5 OFFSET $6", *args, limit, offset)
-    return total, rows
+    return await page(conn, _UNAUDITED_COLUMNS, _UNAUDITED, "a.audited_at NULLS FIRST, d.asset_tag",
+                      [tenant, list(OWNED), before, location], limit, offset)

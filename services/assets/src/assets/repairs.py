@@ -16,6 +16,7 @@ from assets.domain.errors import RepairAlreadyRecorded
 from events import streams
 from events.contracts.tickets import TicketOpened
 from events.contracts.work_orders import RepairLogged
+from events.db import page
 from events.envelope import Context, Envelope
 from events.streams import Stream
 
@@ -103,23 +104,19 @@ async def history_of(conn: asyncpg.Connection, tenant: str, device_id: UUID) -> 
 
 async def unmatched(conn: asyncpg.Connection, tenant: str, limit: int, offset: int) -> dict[str, Any]:
     """Repairs naming a device the inventory did not hold when they arrived, newest first."""
-    total = await conn.fetchval("SELECT count(*) FROM unmatched_repairs WHERE tenant = $1", tenant)
-    rows = await conn.fetch(
-        "SELECT u.repair_id, u.device_id, u.at, u.ticket_id, u.work_order_id, u.technician_id, u.fault, u.action,"
-        " u.minutes, u.parts_cost, u.received_at, d.device_id IS NOT NULL AS device_registered_since"
-        " FROM unmatched_repairs u LEFT JOIN device_list d ON d.device_id = u.device_id AND d.tenant = u.tenant"
-        " WHERE u.tenant = $1 ORDER BY u.at DESC, u.repair_id LIMIT $2 OFFSET $3", tenant, limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
+    columns = ("u.repair_id, u.device_id, u.at, u.ticket_id, u.work_order_id, u.technician_id, u.fault, u.action,"
+               " u.minutes, u.parts_cost, u.received_at, d.device_id IS NOT NULL AS device_registered_since")
+    source = ("FROM unmatched_repairs u LEFT JOIN device_list d ON d.device_id = u.device_id AND d.tenant = u.tenant"
+              " WHERE u.tenant = $1")
+    return await page(conn, columns, source, "u.at DESC, u.repair_id", [tenant], limit, offset)
 
 
 async def tickets_naming_unknown_devices(conn: asyncpg.Connection, tenant: str, limit: int, offset: int) -> dict:
     """Tickets whose `device_id` the inventory does not hold: the desk's device checked against the inventory."""
     unknown = ("FROM device_tickets t LEFT JOIN device_list d ON d.device_id = t.device_id AND d.tenant = t.tenant"
                " WHERE t.tenant = $1 AND d.device_id IS NULL")
-    total = await conn.fetchval(f"SELECT count(*) {unknown}", tenant)
-    rows = await conn.fetch(f"SELECT t.ticket_id, t.device_id, t.subject, t.opened_at {unknown}"
-                            " ORDER BY t.opened_at DESC, t.ticket_id LIMIT $2 OFFSET $3", tenant, limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
+    return await page(conn, "t.ticket_id, t.device_id, t.subject, t.opened_at", unknown,
+                      "t.opened_at DESC, t.ticket_id", [tenant], limit, offset)
 
 
 # Operating time, from the timeline as the inventory now knows it (valid time): from the device's first

@@ -55,8 +55,7 @@ async def list_audits(pool: Pool, principal: Desk, location: Location = None, st
                       limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Audits, newest first, with the total; each with its counts once closed."""
     async with pool.acquire() as conn:
-        total, rows = await audits.audits_of(conn, principal.tenant, location, status, limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(row) for row in rows]}
+        return await audits.audits_of(conn, principal.tenant, location, status, limit, offset)
 
 
 @router.get("/audits/{audit_id}", response_model=AuditResponse)
@@ -115,6 +114,6 @@ async def unaudited_devices(
     """Devices the city still holds (in stock, deployed, in repair, retired) that no audit found in the last
     `days` days: those never found first, then the longest ago; with the total."""
     async with pool.acquire() as conn:
-        total, rows = await audits.unaudited(conn, principal.tenant, utcnow() - timedelta(days=days), location,
-                                             limit, offset)
-    return {"days": days, "total": total, "limit": limit, "offset": offset, "items": [dict(row) for row in rows]}
+        found = await audits.unaudited(conn, principal.tenant, utcnow() - timedelta(days=days), location, limit,
+                                       offset)
+    return {"days": days, **found}

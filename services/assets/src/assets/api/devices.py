@@ -32,6 +32,7 @@ from assets.domain import commands as cmd
 from assets.domain.device_state import Device, Status
 from events.auth import DESK, Agent, Desk, Member, Principal
 from events.contracts.assets import MbnClass
+from events.db import page
 from events.envelope import Context, utcnow
 from events.errors import NotFound
 from events.fields import Day, Instant
@@ -105,14 +106,10 @@ async def search_devices(
         where, args = _SEARCH.format(table="device_timeline", as_of=_AS_OF), [*filters, *moments]
     else:
         where, args = _SEARCH.format(table="device_list", as_of=""), filters
-    page = len(args) + 1
     async with pool.acquire() as conn:
         if output == "csv":
             return await exports.devices_csv(conn, where, args)
-        total = await conn.fetchval(f"SELECT count(*) {where}", *args)
-        rows = await conn.fetch(f"SELECT {_COLUMNS} {where} ORDER BY asset_tag LIMIT ${page} OFFSET ${page + 1}",
-                                *args, limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(row) for row in rows]}
+        return await page(conn, _COLUMNS, where, "asset_tag", args, limit, offset)
 
 
 async def _reachable(conn, device_id: UUID, principal: Principal) -> Stream[Device]:
