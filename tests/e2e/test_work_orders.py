@@ -4,13 +4,13 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from support.apps import eventually
-from support.builders import ticket_request
+from support.builders import ticket_request, work_order_request
 
 DEVICE = str(uuid4())
 
 
 def order_request(**overrides) -> dict:
-    return {"title": "Replace fuser", "description": "3rd floor printer", "device_id": DEVICE, **overrides}
+    return work_order_request(**{"device_id": DEVICE, **overrides})
 
 
 async def step(suite, headers, order_id: str, action: str, etag: str, body: dict | None = None):

@@ -41,3 +41,12 @@ def ticket_request(**overrides) -> dict:
     body = dict(subject="Monitor flickers", description="Second screen at desk 4B", category="hardware",
                 impact="medium", urgency="medium")
     return {**body, **overrides}
+
+
+def device_request(**overrides) -> dict:
+    """A device to register: a laptop with storage, under a tag of its own."""
+    return {"asset_tag": f"CITY-{uuid4().hex[:8]}", "kind": "laptop", "holds_storage": True, **overrides}
+
+
+def work_order_request(**overrides) -> dict:
+    return {"title": "Replace fuser", "description": "3rd floor printer", **overrides}

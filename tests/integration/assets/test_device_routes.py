@@ -1,9 +1,9 @@
 """Devices over REST against real Postgres: registration, the lifecycle to certified disposal, who sees what."""
 
-from uuid import uuid4
 
 import pytest
 
+from support import builders
 from support.suite import suite_of
 
 
@@ -15,7 +15,7 @@ async def inventory(settings_for, db):
 
 
 def device_request(**overrides) -> dict:
-    body = {"asset_tag": f"CITY-{uuid4().hex[:6]}", "kind": "laptop", "holds_storage": True, "serial": "5CD1234XYZ",
+    body = {**builders.device_request(), "serial": "5CD1234XYZ",
             "manufacturer": "HP", "model": "EliteBook 840 G9", "location": "City Hall, IT store room",
             "department": "IT",
             "purchase": {"purchased_on": "2025-01-15", "cost": "1499.99", "supplier": "CDW", "order_number": "PO-1"},

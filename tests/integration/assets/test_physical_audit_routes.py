@@ -2,10 +2,10 @@
 applied, the devices not audited lately, tenants apart."""
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
+from support.builders import device_request
 from support.suite import suite_of
 
 HERE, THERE = "City Hall 2F", "Library, main branch"
@@ -24,8 +24,7 @@ async def ok(response, status: int = 200) -> dict:
 
 
 async def register(client, headers, location: str, **overrides) -> dict:
-    body = {"asset_tag": f"CITY-{uuid4().hex[:8]}", "kind": "laptop", "holds_storage": True, "location": location,
-            **overrides}
+    body = device_request(location=location, **overrides)
     return await ok(await client.post("/devices", json=body, headers=headers), 201)
 
 

@@ -17,7 +17,7 @@ from events.consumer import Outcome, process_record
 from events.contracts.work_orders import PartUsed, RepairLogged
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, wrap
-from support.builders import opened
+from support.builders import device_request, opened
 from support.suite import suite_of
 
 OFFSETS = count()
@@ -64,8 +64,7 @@ async def deliver(pool, envelope: Envelope) -> Outcome:
 
 
 async def register(inventory, tokens, **fields) -> dict:
-    body = {"asset_tag": f"CITY-{uuid4().hex[:6]}", "kind": "laptop", "holds_storage": True,
-            "model": "Latitude 5490", "at": "2025-06-01T09:00:00Z", **fields}  # in stock before LOGGED
+    body = device_request(**{"model": "Latitude 5490", "at": "2025-06-01T09:00:00Z", **fields})  # in before LOGGED
     response = await inventory.post("/devices", json=body, headers=tokens.headers("technician"))
     assert response.status_code == 201, response.text
     return response.json()

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from support.builders import device_request
 from support.suite import suite_of
 
 
@@ -38,8 +39,7 @@ async def acquire(client, headers, title: dict, **overrides) -> dict:
 
 
 async def device(client, headers) -> dict:
-    body = {"asset_tag": f"CITY-{uuid4().hex[:8]}", "kind": "laptop", "holds_storage": True}
-    return await created(await client.post("/devices", json=body, headers=headers))
+    return await created(await client.post("/devices", json=device_request(), headers=headers))
 
 
 async def install(client, headers, device_id: str, **body):

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from events.envelope import utcnow
-from support.builders import ticket_request
+from support.builders import ticket_request, work_order_request
 from tickets.schedulers import raise_due_work_orders
 
 DEVICE = str(uuid4())
@@ -15,7 +15,7 @@ def utc_today() -> date:
 
 
 def order_request(**overrides) -> dict:
-    return {"title": "Replace fuser", "description": "3rd floor printer", "device_id": DEVICE, **overrides}
+    return work_order_request(**{"device_id": DEVICE, **overrides})
 
 
 async def create_order(desk, tokens, **overrides) -> tuple[dict, str]:
