@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 
 from events import store
+from events.base import Event
 from events.decider import Decider
 from events.envelope import Context, Envelope
 from events.errors import PreconditionFailed
@@ -28,6 +29,7 @@ class Stream(Generic[State]):
     history: list[Envelope] = field(default_factory=list)
     appended: list[Envelope] = field(default_factory=list)
     view: Any = None  # what the inline read model returned for it, for the caller to answer with
+    events: list[Event] = field(default_factory=list)  # history's events, upcast once: read models need not again
 
 
 InlineReadModel = Callable[[asyncpg.Connection, Stream, Context], Awaitable[Any]]
@@ -43,8 +45,8 @@ async def read(conn: asyncpg.Connection, decider: Decider[State], stream_id: str
     recorded = await store.load(conn, stream_id)
     if any(r.envelope.tenant != tenant for r in recorded):
         return fresh(decider)
-    state = decider.fold(r.event for r in recorded)
-    return Stream(state, len(recorded), [r.envelope for r in recorded])
+    events = [r.event for r in recorded]
+    return Stream(decider.fold(events), len(recorded), [r.envelope for r in recorded], events=events)
 
 
 async def handle(
@@ -81,7 +83,7 @@ async def handle(
                 raise
             raise PreconditionFailed(stream_id, if_match, stream.version + 1) from None
         after = Stream(decider.fold(events, stream.state), stream.version + len(events),
-                       stream.history + appended, appended)
+                       stream.history + appended, appended, events=stream.events + events)
         return replace(after, view=await inline(conn, after, ctx)) if inline else after
 
 

@@ -269,8 +269,9 @@ async def known_devices(conn: asyncpg.Connection, tenant: str, tags: list[str]) 
         histories.setdefault(envelope.subject, []).append(envelope)
     devices = {}
     for history in histories.values():
-        state = DEVICE.fold(e.event() for e in history)
-        devices[state.asset_tag] = Stream(state, len(history), history)
+        events = [e.event() for e in history]
+        state = DEVICE.fold(events)
+        devices[state.asset_tag] = Stream(state, len(history), history, events=events)
     return devices
 
 

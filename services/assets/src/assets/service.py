@@ -42,7 +42,8 @@ def now_in_valid_time(device: Stream[Device]) -> Device:
 
 
 def _dated(device: Stream[Device]) -> list:
-    return [(e.time, e.recordedtime, e.streamversion, e.event()) for e in device.history]
+    return [(e.time, e.recordedtime, e.streamversion, event) for e, event in zip(device.history, device.events,
+                                                                                 strict=True)]
 
 
 async def write_device(conn: asyncpg.Connection, device: Stream[Device], ctx: Context) -> Device:
