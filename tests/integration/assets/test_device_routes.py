@@ -140,6 +140,10 @@ async def test_the_inventory_search_filters_and_pages_with_a_total(inventory, to
     assert [d["asset_tag"] for d in (await search(serial="ser3"))["items"]] == ["SRCH-3"]
     page = await search(limit=2, offset=2)
     assert (page["total"], [d["asset_tag"] for d in page["items"]]) == (5, ["SRCH-2", "SRCH-3"])
+    today = {"as_of": "2100-01-01"}  # as of a date: the timeline's covering index, counted in the page's scan
+    page = await search(limit=2, offset=2, mbn_class="smartphones", **today)
+    assert (page["total"], [d["asset_tag"] for d in page["items"]]) == (3, ["SRCH-4"])
+    assert (await search(offset=10, **today))["total"] == 5  # past the last page, the total still counts
     assert (await search(state="in_stock", model="Model 4"))["total"] == 1
 
 

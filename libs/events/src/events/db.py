@@ -42,16 +42,27 @@ async def create_pool(dsn: str, *schemas: str, min_size: int = 2, max_size: int 
 
 
 async def page(conn: asyncpg.Connection, columns: str, source: str, order: str, args: Sequence[Any], limit: int,
-               offset: int) -> dict[str, Any]:
+               offset: int, *, one_scan: bool = False) -> dict[str, Any]:
     """One page of `SELECT columns source ORDER BY order`, with the total `source` finds: what a list answers.
 
     `source` is the FROM and WHERE clauses, its parameters `args` ($1..$n); the page takes the next two.
+    `one_scan` counts the total in the page's own scan (`count(*) OVER ()`): for a source the page must read in
+    full anyway to sort it (no index gives its order), where a separate count would read it all a second time.
     """
     n = len(args)
-    total = await conn.fetchval(f"SELECT count(*) {source}", *args)
-    rows = await conn.fetch(f"SELECT {columns} {source} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
-                            *args, limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [dict(row) for row in rows]}
+    if not one_scan:
+        total = await conn.fetchval(f"SELECT count(*) {source}", *args)
+    rows = await conn.fetch(f"SELECT {columns}{_WINDOW_TOTAL if one_scan else ''} {source} ORDER BY {order}"
+                            f" LIMIT ${n + 1} OFFSET ${n + 2}", *args, limit, offset)
+    items = [dict(row) for row in rows]
+    if one_scan:
+        total = items[0].get("total_found") if items else await conn.fetchval(f"SELECT count(*) {source}", *args)
+        for item in items:
+            del item["total_found"]
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+_WINDOW_TOTAL = ", count(*) OVER () AS total_found"
 
 
 def lock_key(purpose: str, schema: str) -> str:

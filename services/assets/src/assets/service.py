@@ -126,16 +126,45 @@ def instant(moment: date | datetime) -> datetime:
     return datetime.combine(moment + timedelta(days=1), time(), UTC) - timedelta(microseconds=1)
 
 
+# How long a state lasted, as classes of at most 2^k days (migration 055): 17 is also anything longer, 99 still holds.
+SPAN_CLASSES = [*range(18), 99]
+_BELIEVED_AT = """(
+  SELECT found.* FROM unnest({spans}::smallint[]) AS span(class)
+  CROSS JOIN LATERAL (
+    SELECT device_id, tenant, asset_tag, serial, model, kind, mbn_class, status, location, department, person_id
+    FROM device_timeline
+    WHERE recorded_to = 'infinity' AND span_class = span.class AND valid_from <= {valid} AND {valid} < valid_to
+      AND valid_from >= CASE WHEN span.class < 17 THEN {valid} - (2 ^ span.class + 1) * interval '1 day'
+                             ELSE '-infinity' END) AS found
+) AS device_timeline"""
+_KNOWN_AT = """(
+  SELECT * FROM device_timeline
+  WHERE valid_from <= {valid} AND {valid} < valid_to AND recorded_from <= {known} AND {known} < recorded_to
+) AS device_timeline"""
+
+
+def timeline_at(valid: int, known: int | None) -> str:
+    """The devices as they were at valid instant ${valid}, as known at ${known} (or as believed now): a FROM source.
+
+    Believed now, the rows valid at T are found class by class: a state of class k holding at T began within
+    2^k days (and a day's margin) before T, so each class is one short range of the covering index.
+    """
+    if known is None:
+        return _BELIEVED_AT.format(valid=f"${valid}", spans=f"ARRAY{SPAN_CLASSES}")
+    return _KNOWN_AT.format(valid=f"${valid}", known=f"${known}")
+
+
 _COUNTS = """
-SELECT mbn_class, count(*) AS devices FROM device_timeline
-WHERE tenant = $1 AND valid_from <= $2 AND $2 < valid_to AND recorded_from <= $3 AND $3 < recorded_to
-  AND status = ANY($4::text[]) AND mbn_class = ANY($5::text[])
+SELECT mbn_class, count(*) AS devices FROM {source}
+WHERE tenant = $1 AND status = ANY($3::text[]) AND mbn_class = ANY($4::text[])
 GROUP BY mbn_class
 """
 
 
-async def mbn_counts(conn: asyncpg.Connection, tenant: str, as_of: datetime, known_at: datetime) -> dict[str, int]:
+async def mbn_counts(conn: asyncpg.Connection, tenant: str, as_of: datetime,
+                     known_at: datetime | None) -> dict[str, int]:
     """Devices the city owned and still had at `as_of`, per MBN class (INTN212, INTN214, INTN216)."""
-    rows = await conn.fetch(_COUNTS, tenant, as_of, known_at, list(OWNED), COUNTED)
+    args = [tenant, as_of, list(OWNED), COUNTED, *([known_at] if known_at else [])]
+    rows = await conn.fetch(_COUNTS.format(source=timeline_at(2, 5 if known_at else None)), *args)
     found = {row["mbn_class"]: row["devices"] for row in rows}
     return {mbn_class.value: found.get(mbn_class, 0) for mbn_class in COUNTED}

@@ -71,14 +71,13 @@ async def register_device(body: RegisterDeviceRequest, principal: Agent, call: C
 
 
 _SEARCH = """
-FROM {table} WHERE tenant = $1 {as_of}
+FROM {source} WHERE tenant = $1
   AND ($2::text IS NULL OR asset_tag = $2) AND ($3::text IS NULL OR lower(serial) = lower($3))
   AND ($4::text IS NULL OR model ILIKE '%' || $4 || '%') AND ($5::text IS NULL OR person_id = $5)
   AND ($6::text IS NULL OR location = $6) AND ($7::text IS NULL OR status = $7)
   AND ($8::text IS NULL OR mbn_class = $8)
 """
 _COLUMNS = "device_id AS id, asset_tag, serial, model, kind, mbn_class, status, location, department, person_id"
-_AS_OF = "AND valid_from <= $9 AND $9 < valid_to AND recorded_from <= $10 AND $10 < recorded_to"
 
 
 @router.get("/devices", response_model=DevicePage, responses=exports.CSV_RESPONSE)
@@ -102,14 +101,15 @@ async def search_devices(
         person = principal.user_id
     filters = [principal.tenant, tag, serial, model, person, location, state, mbn_class]
     if as_of or known_at:
-        moments = [service.instant(as_of or utcnow()), service.instant(known_at or utcnow())]
-        where, args = _SEARCH.format(table="device_timeline", as_of=_AS_OF), [*filters, *moments]
+        moments = [service.instant(moment) for moment in (as_of or utcnow(), known_at) if moment]
+        where, args = _SEARCH.format(source=service.timeline_at(9, 10 if known_at else None)), [*filters, *moments]
     else:
-        where, args = _SEARCH.format(table="device_list", as_of=""), filters
+        where, args = _SEARCH.format(source="device_list"), filters
     async with pool.acquire() as conn:
         if output == "csv":
             return await exports.devices_csv(conn, where, args)
-        return await page(conn, _COLUMNS, where, "asset_tag", args, limit, offset)
+        # As of a date, every match is read to be sorted by tag (from the covering index): count in that scan.
+        return await page(conn, _COLUMNS, where, "asset_tag", args, limit, offset, one_scan=bool(as_of or known_at))
 
 
 async def _reachable(conn, device_id: UUID, principal: Principal) -> Stream[Device]:
@@ -144,7 +144,7 @@ async def mbn_counts(
     """Devices owned and still held at the end of `as_of` per MBN class: INTN212, INTN214, INTN216 and INTN205."""
     async with pool.acquire() as conn:
         counts = await service.mbn_counts(conn, principal.tenant, service.instant(as_of),
-                                          service.instant(known_at or utcnow()))
+                                          service.instant(known_at) if known_at else None)
     return {"as_of": as_of, "known_at": known_at, "counts": counts, "total": sum(counts.values())}
 
 
