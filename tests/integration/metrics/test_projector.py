@@ -86,3 +86,21 @@ async def test_the_projector_answers_health_readiness_and_metrics_on_its_own_por
             return f'consumer_lag{{group="{settings.projector_group}"' in (await client.get("/metrics")).text
 
         assert await eventually(lag_shown, within=15)
+
+
+async def test_a_record_that_fails_inside_a_batch_is_dead_lettered_alone_and_the_rest_of_the_batch_lands(
+        projector_settings, db, tokens):
+    settings, tenant = projector_settings, tokens.tenant
+    before = ticket_opened_json(tenant, "ticket-d", datetime(2026, 3, 4, 9, tzinfo=UTC))
+    broken = orjson.loads(ticket_opened_json(tenant, "ticket-e", datetime(2026, 3, 4, 10, tzinfo=UTC)))
+    del broken["data"]["subject"]  # a well-formed envelope whose event cannot be read: it fails in its handler
+    after = ticket_opened_json(tenant, "ticket-f", datetime(2026, 3, 4, 11, tzinfo=UTC))
+    await publish_raw(settings, settings.topic("tickets"), before, orjson.dumps(broken), after, key=b"ticket-d")
+    async with running(run_projector(settings)):
+        assert await eventually(lambda: _dead_letters(db, settings)) == 1
+        await eventually(lambda: _audit_rows(db, settings, tenant, 2))
+    assert await count_on(db, settings, tenant, "2026-03-04") == 2
+
+
+async def _dead_letters(db, settings) -> int:
+    return await db.fetchval(f'SELECT count(*) FROM "{settings.projection}".dead_letters')

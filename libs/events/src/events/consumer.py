@@ -1,5 +1,5 @@
-"""The idempotent consumer: dedupe row and read-model write in one transaction; a database outage waited out,
-a record that cannot be parsed or applied dead-lettered as it came, and the lag of each partition measured."""
+"""The idempotent consumer: dedupe rows and read-model writes in one transaction per batch; a database outage
+waited out, a record that cannot be parsed or applied dead-lettered alone as it came, and each partition's lag."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -16,6 +16,7 @@ from events.envelope import Envelope
 log = structlog.get_logger()
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Envelope]], Awaitable[None]]
 
 CONSUMED = Counter("consumer_records", "Records a consumer group took in, by outcome (dead_lettered among them)",
                    ["group", "outcome"])
@@ -27,6 +28,7 @@ WAITS = Counter("consumer_database_waits", "Times a consumer waited for its data
 CONNECTION_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
                      asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError)
 WAIT_CAP = 5.0  # seconds between two looks at a lost database
+BATCH_RECORDS = 1000  # records a fetch takes in, applied in one transaction
 
 
 class Outcome(StrEnum):
@@ -82,6 +84,68 @@ async def process_record(
                 await _dead_letter_once_reachable(pool, group, record, repr(error), attempts)
                 return Outcome.DEAD_LETTERED
             await asyncio.sleep(retry_delay * failed)
+
+
+async def process_batch(
+    pool: asyncpg.Pool, group: str, records: list[ConsumerRecord], handle: Handler, *,
+    handle_batch: BatchHandler | None = None, attempts: int = 3, retry_delay: float = 0.1,
+    pause_lock: str | None = None,
+) -> list[Outcome]:
+    """Apply the records in one transaction, each at most once. A lost database is waited out and the batch tried
+    again; if the batch fails otherwise, its records are applied one by one (`process_record`), so a record that
+    cannot be applied is dead-lettered alone and the others still land, in order."""
+    envelopes = _parsed(records)
+    while envelopes is not None and len(records) > 1:
+        try:
+            return await _attempt_batch(pool, group, envelopes, handle_batch or _each(handle), pause_lock)
+        except Exception as error:
+            if not database_lost(error):
+                log.info("batch_applied_one_by_one", group=group, records=len(records), error=repr(error))
+                break
+            await wait_for_database(pool, group, error)
+    return [await process_record(pool, group, record, handle, attempts=attempts, retry_delay=retry_delay,
+                                 pause_lock=pause_lock) for record in records]
+
+
+def _parsed(records: list[ConsumerRecord]) -> list[Envelope] | None:
+    """The records' envelopes, or None if one cannot be parsed (that record is for the one-by-one path)."""
+    try:
+        return [Envelope.from_json(record.value or b"") for record in records]
+    except Exception:
+        return None
+
+
+def _each(handle: Handler) -> BatchHandler:
+    async def handle_each(conn: asyncpg.Connection, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            await handle(conn, envelope)
+
+    return handle_each
+
+
+async def _attempt_batch(
+    pool: asyncpg.Pool, group: str, envelopes: list[Envelope], handle_batch: BatchHandler, pause_lock: str | None,
+) -> list[Outcome]:
+    async with pool.acquire() as conn, conn.transaction():
+        if pause_lock:
+            await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext($1))", pause_lock)
+        new = set(await conn.fetchval(
+            "SELECT coalesce(array_agg(event_id), '{}') FROM (INSERT INTO processed_events (consumer_group, event_id)"
+            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id) AS first_time",
+            group, [e.id for e in envelopes]))
+        first = _first_times(envelopes, new)
+        if any(first):
+            await handle_batch(conn, [e for e, is_first in zip(envelopes, first, strict=True) if is_first])
+    return [Outcome.APPLIED if is_first else Outcome.DUPLICATE for is_first in first]
+
+
+def _first_times(envelopes: list[Envelope], new: set) -> list[bool]:
+    """Which envelopes to apply: those this group had not seen, each once (a batch may hold a record twice)."""
+    first, seen = [], set()
+    for envelope in envelopes:
+        first.append(envelope.id in new and envelope.id not in seen)
+        seen.add(envelope.id)
+    return first
 
 
 def database_lost(error: BaseException) -> bool:
@@ -151,16 +215,18 @@ def readable(raw: bytes | str) -> str:
 
 
 async def run_consumer(
-    pool: asyncpg.Pool, consumer: AIOKafkaConsumer, group: str, handle: Handler, *, attempts: int = 3,
-    pause_lock: str | None = None,
+    pool: asyncpg.Pool, consumer: AIOKafkaConsumer, group: str, handle: Handler, *,
+    handle_batch: BatchHandler | None = None, attempts: int = 3, pause_lock: str | None = None,
 ) -> None:
-    """Consume forever; offsets are committed only after the records' transactions committed."""
+    """Consume forever, one transaction per fetched batch; offsets are committed only after it committed."""
     measured: set[TopicPartition] = set()
     while True:
-        batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        for records in batches.values():
-            for record in records:
-                outcome = await process_record(pool, group, record, handle, attempts=attempts, pause_lock=pause_lock)
+        batches = await consumer.getmany(timeout_ms=500, max_records=BATCH_RECORDS)
+        records = [record for partition in batches.values() for record in partition]
+        if records:
+            outcomes = await process_batch(pool, group, records, handle, handle_batch=handle_batch, attempts=attempts,
+                                           pause_lock=pause_lock)
+            for outcome in outcomes:
                 CONSUMED.labels(group, outcome).inc()
         if batches:
             await _commit(consumer, group)

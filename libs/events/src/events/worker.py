@@ -16,7 +16,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from events import kafka, store, tasks
-from events.consumer import CONNECTION_ERRORS, Handler, run_consumer
+from events.consumer import CONNECTION_ERRORS, BatchHandler, Handler, run_consumer
 from events.db import create_pool, migrate_pool
 from events.http import add_operational_routes
 from events.logging import configure_logging
@@ -32,11 +32,16 @@ OUTAGES = (KafkaError, asyncpg.InterfaceError, *CONNECTION_ERRORS)
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer group (`<service>.<process>`), the services whose topics it reads, and its handler."""
+    """A consumer group (`<service>.<process>`), the services whose topics it reads, and its handler.
+
+    `handle` applies one record (alone, when its batch failed); `handle_batch`, when given, a batch of them in one
+    call (a projection's `apply_batch`); without it a batch is `handle` once per record, still in one transaction.
+    """
 
     group: str
     services: Sequence[str]
     handle: Handler
+    handle_batch: BatchHandler | None = None
     attempts: int = 3
     pause_lock: str | None = None  # held exclusively by whoever must pause the group (a rebuild swapping schemas)
 
@@ -54,7 +59,8 @@ async def consume(pool: asyncpg.Pool, settings: ServiceSettings, subscription: S
                 status.running, status.last_error, failures = True, None, 0
                 log.info("consumer_started", group=subscription.group, topics=topics)
                 await run_consumer(pool, consumer, subscription.group, subscription.handle,
-                                   attempts=subscription.attempts, pause_lock=subscription.pause_lock)
+                                   handle_batch=subscription.handle_batch, attempts=subscription.attempts,
+                                   pause_lock=subscription.pause_lock)
             finally:
                 status.running = False
                 await consumer.stop()

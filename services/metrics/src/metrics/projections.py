@@ -17,23 +17,33 @@ PROJECTION_MIGRATIONS = {
 projection = Projection()
 
 
-@projection.on_every
-async def record_in_audit_history(conn: asyncpg.Connection, e: Envelope) -> None:
+@projection.on_every_batch
+async def record_in_audit_history(conn: asyncpg.Connection, batch: list[Envelope]) -> None:
+    """One row per event, the batch in one statement."""
     await conn.execute(
         "INSERT INTO audit_history (event_id, tenant, entity_id, stream_version, event_type, schema_version,"
         " source, actor, occurred_at, recorded_at, correlation_id, causation_id, payload)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (event_id) DO NOTHING",
-        e.id, e.tenant, e.subject, e.streamversion, e.type, e.schemaversion, e.source, e.actor,
-        e.time, e.recordedtime, e.correlationid, e.causationid, e.data,
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[],"
+        " $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::jsonb[])"
+        " ON CONFLICT (event_id) DO NOTHING",
+        *_columns(batch, "id", "tenant", "subject", "streamversion", "type", "schemaversion", "source", "actor",
+                  "time", "recordedtime", "correlationid", "causationid", "data"),
     )
 
 
-@projection.on(TicketOpened)
-async def count_ticket_opened(conn: asyncpg.Connection, event: TicketOpened, e: Envelope) -> None:
+def _columns(batch: list[Envelope], *fields: str) -> list[list]:
+    return [[getattr(envelope, name) for envelope in batch] for name in fields]
+
+
+@projection.on_batch(TicketOpened)
+async def count_tickets_opened(conn: asyncpg.Connection, batch: list[tuple[TicketOpened, Envelope]]) -> None:
     await conn.execute(
-        "INSERT INTO tickets_opened_daily (tenant, day, tickets_opened) VALUES ($1, ($2 AT TIME ZONE 'UTC')::date, 1)"
-        " ON CONFLICT (tenant, day) DO UPDATE SET tickets_opened = tickets_opened_daily.tickets_opened + 1",
-        e.tenant, event.at,
+        "INSERT INTO tickets_opened_daily (tenant, day, tickets_opened)"
+        " SELECT tenant, (at AT TIME ZONE 'UTC')::date, count(*)"
+        " FROM unnest($1::text[], $2::timestamptz[]) AS opened(tenant, at) GROUP BY 1, 2"
+        " ON CONFLICT (tenant, day) DO UPDATE SET tickets_opened = tickets_opened_daily.tickets_opened"
+        " + excluded.tickets_opened",
+        [e.tenant for _, e in batch], [event.at for event, _ in batch],
     )
 
 

@@ -11,6 +11,7 @@ from metrics.settings import Settings
 
 def subscription(settings: Settings) -> worker.Subscription:
     return worker.Subscription(group=settings.projector_group, services=SERVICES, handle=projection.apply,
+                               handle_batch=projection.apply_batch,
                                attempts=settings.projector_attempts, pause_lock=swap_lock(settings.projection))
 
 

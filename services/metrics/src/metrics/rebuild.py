@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from tqdm import tqdm
 
 from events import kafka
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome, process_batch
 from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
 from metrics.projections import PROJECTION_MIGRATIONS, projection, swap_lock
@@ -43,11 +43,11 @@ async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int]
     while not quiet or await _behind(consumer, end):
         batches = await consumer.getmany(*end, timeout_ms=200, max_records=1000)
         quiet = not batches
-        for record in (r for records in batches.values() for r in records):
-            outcome = await process_record(pool, settings.projector_group, record, projection.apply,
-                                           attempts=settings.projector_attempts)
-            applied += outcome is Outcome.APPLIED
-            bar.update(1)
+        records = [record for partition in batches.values() for record in partition]
+        outcomes = await process_batch(pool, settings.projector_group, records, projection.apply,
+                                       handle_batch=projection.apply_batch, attempts=settings.projector_attempts)
+        applied += outcomes.count(Outcome.APPLIED)
+        bar.update(len(records))
     return applied
 
 
