@@ -33,6 +33,7 @@ WORKER_MODULES = (PROJECTOR_MODULE, "assets.worker")
 # characters, since the password is put into DATABASE_URL as is.
 DEPLOYER = {
     "POSTGRES_PASSWORD": "deployer-postgres-password",
+    "SMTP_HOST": "mail.city.example",
     "AUTH_ISSUER": "https://idp.example/realms/city",
     "AUTH_JWKS_URL": "https://idp.example/realms/city/protocol/openid-connect/certs",
 }

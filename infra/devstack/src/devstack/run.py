@@ -23,6 +23,7 @@ from devstack._signals import Shutdown, on_signals, request_shutdown, signals_he
 from devstack.broker import start_broker
 from devstack.ports import LOCALHOST, free_port
 from devstack.postgres import start_postgres
+from devstack.smtp import start_smtp
 from events.contracts import SERVICES  # ports base-port, +1, +2, +3
 from events.settings import ServiceSettings
 from events.tokens import mint, new_signing_key, public_key_of
@@ -116,6 +117,7 @@ def run(stack: Stack, base_port: int) -> None:
     load_demo_data(urls["tickets"], tokens["STAFF_TOKEN"])
     shown = {f"{name.upper()}_URL": url for name, url in urls.items()}
     shown |= {key: env[key] for key in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    shown |= {key: env[key] for key in ("SMTP_HOST", "SMTP_PORT", "MAIL_DIR") if key in env}  # mailed notices
     announce(stack, shown | tokens, time.monotonic() - started)
     supervise(stack)
 
@@ -141,6 +143,7 @@ def child_env(stack: Stack, public_key: str) -> dict[str, str]:
     env = dict(os.environ, AUTH_KEY=public_key, LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"),
                AUTH_ISSUER=auth_setting("issuer"), AUTH_AUDIENCE=auth_setting("audience"))  # fmt: skip
     env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded_postgres(stack)
+    env.update({} if os.environ.get("SMTP_HOST") else embedded_smtp(stack))
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         env.setdefault("KAFKA_IDEMPOTENT_PRODUCER", "true")
         return env
@@ -161,6 +164,13 @@ def embedded_postgres(stack: Stack) -> str:
     server = start_postgres(data_dir=stack.run_dir / "pgdata", log_path=stack.logs / "postgres.log")
     stack.infra.append(server)
     return server.dsn
+
+
+def embedded_smtp(stack: Stack) -> dict[str, str]:
+    """A local SMTP server for the services' mail (notices), keeping each message as .eml under .run/mail."""
+    server = start_smtp(mail_dir=stack.run_dir / "mail", log_path=stack.logs / "smtp.log")
+    stack.infra.append(server)
+    return {"SMTP_HOST": server.host, "SMTP_PORT": str(server.port), "MAIL_DIR": str(server.mail_dir)}
 
 
 def embedded_broker(stack: Stack) -> str:

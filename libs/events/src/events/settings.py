@@ -47,6 +47,13 @@ class ServiceSettings(BaseSettings):
     # How long an Idempotency-Key answers its first result; an expired key is forgotten (and purged).
     idempotency_key_hours: float = 24
 
+    # The SMTP server mail goes through (events.mail); with no host, mail waits in its outbox until one is set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "it-service-desk@localhost"
+    mail_scan_seconds: float = 5.0  # how often queued mail is sent, and failed mail whose retry is due tried again
+
     worker_port: int | None = None  # where a worker process serves /healthz, /readyz and /metrics
     worker_host: str = "127.0.0.1"
 

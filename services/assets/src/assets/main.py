@@ -4,10 +4,16 @@ from importlib.resources import files
 
 from fastapi import FastAPI
 
+from assets.api import accounts as accounts_api  # network accounts and password resets
+from assets.api import advisories as advisories_api  # security advisories, exposure, remediation
 from assets.api import amortization, devices, repairs
 from assets.api import audits as audits_api  # physical audits of a location
 from assets.api import imports as imports_api  # devices in bulk, from CSV
+from assets.api import notices as notices_api  # notices to staff: /me/notices, POST /notices
+from assets.api import prefixes as prefixes_api  # IP address management
+from assets.api import protection as protection_api  # endpoint protection, requirements, gaps
 from assets.api import software as software_api
+from assets.notices import mail_jobs  # sends the notices' queued mail
 from assets.settings import Settings
 from events.app import service_app
 
@@ -16,9 +22,14 @@ MIGRATIONS = files("assets") / "migrations"  # the service's own tables, beside 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = service_app(settings, MIGRATIONS, title="Inventory: assets")
+    app = service_app(settings, MIGRATIONS, jobs=[*mail_jobs(settings)], title="Inventory: assets")
     for area in (devices, amortization, repairs, audits_api):
         app.include_router(area.router)
     app.include_router(software_api.router)  # titles, licences, seats on devices
     app.include_router(imports_api.router)  # POST /devices/import
+    app.include_router(accounts_api.router)  # accounts, password resets, departures
+    app.include_router(notices_api.router)
+    app.include_router(prefixes_api.router)  # prefixes, DHCP ranges, reservations, allocations
+    app.include_router(protection_api.router)  # endpoint protection, its requirements and gaps
+    app.include_router(advisories_api.router)  # advisories, their exposure and remediation
     return app

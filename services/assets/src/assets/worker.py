@@ -4,11 +4,17 @@ Run it with `python -m assets.worker`; it is the kit's worker with one subscript
 (`tickets.repair_logged`) is recorded on its device's stream (`assets.device_repair_recorded`), or parked in
 `unmatched_repairs` when the tenant's inventory holds no such device; each ticket opened naming a device
 (`tickets.ticket_opened`) is kept in `device_tickets`.
+
+Group `assets.notices` reads the service's own `assets.events`: a change of an account's status, a forced
+password change and an advisory's exposure give each person touched a notice (`notice_reactions`).
+
+Group `assets.network` reads `assets.events` too: a device disposed of, lost or stolen gives its IP addresses back
+(`assets.address_released`, see network_reactions).
 """
 
 from importlib.resources import files
 
-from assets import repairs
+from assets import network_reactions, notice_reactions, repairs
 from assets.settings import Settings
 from events import worker
 from events.contracts.tickets import TicketOpened
@@ -42,12 +48,29 @@ def subscription() -> worker.Subscription:
     return worker.Subscription(group=GROUP, services=("tickets",), handle=projection.apply, attempts=ATTEMPTS)
 
 
+def notices_subscription() -> worker.Subscription:
+    """Notices to staff that the service's own events call for (`assets.notices`, see notice_reactions)."""
+    return worker.Subscription(group=notice_reactions.GROUP, services=("assets",),
+                               handle=notice_reactions.projection.apply, attempts=ATTEMPTS)
+
+
+def network_subscription() -> worker.Subscription:
+    """Addresses released when their device leaves the city (`assets.network`, see network_reactions)."""
+    return worker.Subscription(group=network_reactions.GROUP, services=("assets",),
+                               handle=network_reactions.projection.apply, attempts=ATTEMPTS)
+
+
+def subscriptions() -> list[worker.Subscription]:
+    """Every consumer group the worker runs."""
+    return [subscription(), notices_subscription(), network_subscription()]
+
+
 async def run(settings: Settings) -> None:
     """Consume until cancelled; a lost broker or database is waited out."""
-    await worker.run_worker(settings, settings.schema, MIGRATIONS, [subscription()])
+    await worker.run_worker(settings, settings.schema, MIGRATIONS, subscriptions())
 
 
 if __name__ == "__main__":
     settings = Settings()
-    worker.main(settings, "assets.worker", settings.schema, MIGRATIONS, [subscription()],
+    worker.main(settings, "assets.worker", settings.schema, MIGRATIONS, subscriptions(),
                 description=__doc__.splitlines()[0])

@@ -1,7 +1,11 @@
 """Every service's published events; importing this registers them all. SERVICES is the suite's one list."""
 
+from events.contracts import accounts as accounts  # registers network accounts and password resets
 from events.contracts import assets, tickets, work_orders
 from events.contracts import audits as audits  # registers physical audits of a location
+from events.contracts import ipam as ipam  # registers prefixes, DHCP ranges, reservations, address allocations
+from events.contracts import notices as notices  # registers notices to staff: issued, acknowledged, mailed
+from events.contracts import security as security  # registers endpoint protection and security advisories
 from events.contracts import software as software  # registers titles, licences, seats
 
 # The services of the suite, in port order: each is a package, a schema, an event source and a topic prefix.
