@@ -103,6 +103,41 @@ ALLOWED = {
     ("assets", "GET", "/advisories/{advisory_id}"): DESK,
     ("assets", "GET", "/advisories/{advisory_id}/exposure"): DESK,
     ("assets", "POST", "/advisories/{advisory_id}/remediations"): AGENTS,
+    # Training: technicians (and trainers) act, managers own the catalogue and the policy, auditors read, staff see
+    # sessions and courses and enrol or withdraw themselves.
+    ("training", "GET", "/training-policy"): {"staff", *DESK},
+    ("training", "PUT", "/training-policy"): {"manager"},
+    ("training", "POST", "/orientations"): AGENTS,
+    ("training", "GET", "/orientations"): DESK,
+    ("training", "GET", "/orientations/{orientation_id}"): DESK,
+    ("training", "POST", "/orientations/{orientation_id}/complete"): AGENTS,
+    ("training", "POST", "/courses"): {"manager"},
+    ("training", "GET", "/courses"): {"staff", *DESK},
+    ("training", "GET", "/courses/{course_id}"): {"staff", *DESK},
+    ("training", "POST", "/sessions"): AGENTS,
+    ("training", "GET", "/sessions"): {"staff", *DESK},
+    ("training", "GET", "/sessions/{session_id}"): {"staff", *DESK},
+    ("training", "POST", "/sessions/{session_id}/enrolments"): PARTICIPANTS,  # staff only themselves
+    ("training", "POST", "/sessions/{session_id}/withdrawals"): PARTICIPANTS,
+    ("training", "POST", "/sessions/{session_id}/capacity"): AGENTS,
+    ("training", "POST", "/sessions/{session_id}/cancel"): AGENTS,
+    ("training", "POST", "/sessions/{session_id}/attendance"): AGENTS,
+    ("training", "GET", "/me/training"): {"staff", *DESK},  # each their own training
+    ("training", "POST", "/training-requests"): PARTICIPANTS,  # staff for themselves
+    ("training", "GET", "/training-requests"): {"staff", *DESK},  # staff their own
+    ("training", "GET", "/training-requests/{request_id}"): {"staff", *DESK},
+    ("training", "POST", "/training-requests/{request_id}/schedule"): AGENTS,
+    ("training", "POST", "/training-requests/{request_id}/deliver"): AGENTS,
+    ("training", "POST", "/training-requests/{request_id}/cancel"): PARTICIPANTS,  # staff their own
+    ("training", "POST", "/articles"): AGENTS,
+    ("training", "GET", "/articles"): {"staff", *DESK},  # staff published articles only
+    ("training", "GET", "/articles/{article_id}"): {"staff", *DESK},
+    ("training", "PUT", "/articles/{article_id}"): AGENTS,
+    ("training", "POST", "/articles/{article_id}/publish"): AGENTS,
+    ("training", "POST", "/articles/{article_id}/retire"): AGENTS,
+    ("training", "POST", "/articles/{article_id}/helpful"): {"staff"},
+    ("training", "GET", "/articles/{article_id}/versions"): DESK,
+    ("training", "GET", "/knowledge/deflections"): DESK,
     ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
 }

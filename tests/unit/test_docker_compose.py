@@ -28,7 +28,7 @@ FIRST_PORT = 8001
 PROJECTOR_MODULE = "metrics.projector"
 # The consumer processes (`python -m <module>`, the kit's worker): each starts with the stack and is probed on
 # its WORKER_PORT.
-WORKER_MODULES = (PROJECTOR_MODULE, "assets.worker")
+WORKER_MODULES = (PROJECTOR_MODULE, "assets.worker", "training.worker", "tickets.worker")
 # What a deployer must export (the file's `${VAR:?...}`s); values shaped like real ones, and free of URL-reserved
 # characters, since the password is put into DATABASE_URL as is.
 DEPLOYER = {

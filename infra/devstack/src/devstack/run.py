@@ -35,7 +35,8 @@ READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 POLL = 0.1
 # Consumer processes, by child name: no API, but each its /healthz, /readyz and /metrics on its own WORKER_PORT.
-WORKERS = {"projector": "metrics.projector", "assets_worker": "assets.worker"}
+WORKERS = {"projector": "metrics.projector", "assets_worker": "assets.worker", "training_worker": "training.worker",
+           "tickets_worker": "tickets.worker"}
 DEMO_TICKET_FIELDS = ("subject", "description", "category", "impact", "urgency")
 DEMO_TICKETS = [
     ("Printer jam on the 3rd floor", "Tray 2 jams on every job.", "hardware", "low", "high"),

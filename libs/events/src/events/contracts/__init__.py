@@ -4,9 +4,12 @@ from events.contracts import accounts as accounts  # registers network accounts 
 from events.contracts import assets, tickets, work_orders
 from events.contracts import audits as audits  # registers physical audits of a location
 from events.contracts import ipam as ipam  # registers prefixes, DHCP ranges, reservations, address allocations
+from events.contracts import knowledge as knowledge  # registers knowledge-base articles, versions and searches
 from events.contracts import notices as notices  # registers notices to staff: issued, acknowledged, mailed
 from events.contracts import security as security  # registers endpoint protection and security advisories
 from events.contracts import software as software  # registers titles, licences, seats
+from events.contracts import training as training  # registers orientations, courses, sessions, deliveries
+from events.contracts import training_requests as training_requests  # registers training asked for, and its ticket
 
 # The services of the suite, in port order: each is a package, a schema, an event source and a topic prefix.
 SERVICES = ("tickets", "assets", "training", "metrics")

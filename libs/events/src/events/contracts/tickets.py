@@ -168,6 +168,7 @@ class TicketResolved(Event):
     resolution_code: ResolutionCode
     note: Text
     technician_id: str
+    article_id: UUID | None = None  # the knowledge-base article the resolution points the requester to
 
 
 class TicketClosed(Event):

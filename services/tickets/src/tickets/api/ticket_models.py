@@ -58,6 +58,8 @@ class ChangePriorityRequest(Body):
 class ResolveTicketRequest(Body):
     resolution_code: ResolutionCode
     note: Text
+    article_id: UUID | None = Field(default=None, description="a knowledge-base article (training service) that"
+                                    " answers it: the resolution names it")
 
 
 class ReopenTicketRequest(Body):

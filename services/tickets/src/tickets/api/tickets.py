@@ -187,7 +187,8 @@ async def change_priority(ticket_id: UUID, body: ChangePriorityRequest, principa
 @_post("resolve")
 async def resolve(ticket_id: UUID, body: ResolveTicketRequest, principal: Agent, call: CommandCall):
     return await transition(call, principal, ticket_id,
-                            lambda at, _: cmd.ResolveTicket(body.resolution_code, body.note, actor(principal), at))
+                            lambda at, _: cmd.ResolveTicket(body.resolution_code, body.note, actor(principal), at,
+                                                            body.article_id))
 
 
 @_post("confirm")

@@ -97,6 +97,7 @@ class ResolveTicket:
     note: str
     by: Actor
     at: datetime
+    article_id: UUID | None = None  # a knowledge-base article the resolution names
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,8 @@ def _change_priority(state: Ticket, c: cmd.ChangePriority) -> list[Event]:
 
 def _resolve(state: Ticket, c: cmd.ResolveTicket) -> list[Event]:
     _must_be_open(state, "resolved")
-    return [ev.TicketResolved(resolution_code=c.resolution_code, note=c.note, technician_id=c.by.id, at=c.at)]
+    return [ev.TicketResolved(resolution_code=c.resolution_code, note=c.note, technician_id=c.by.id, at=c.at,
+                              article_id=c.article_id)]
 
 
 def _confirm(state: Ticket, c: cmd.ConfirmResolution) -> list[Event]:
