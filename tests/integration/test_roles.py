@@ -138,6 +138,13 @@ ALLOWED = {
     ("training", "POST", "/articles/{article_id}/helpful"): {"staff"},
     ("training", "GET", "/articles/{article_id}/versions"): DESK,
     ("training", "GET", "/knowledge/deflections"): DESK,
+    ("metrics", "POST", "/mbn/inputs"): {"manager"},  # reference figures from outside IT, with provenance
+    ("metrics", "GET", "/mbn/inputs"): {"manager", "auditor", "reporting"},
+    ("metrics", "POST", "/mbn/fiscal-years/{year}/close"): {"manager"},
+    ("metrics", "GET", "/mbn/results"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/mbn/results/{measure}"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/mbn/definitions"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/mbn/benchmark"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
 }

@@ -11,11 +11,12 @@ from events.schemas import ASYNCAPI_PATH
 
 ROOT = Path(__file__).resolve().parents[2]  # `python -m bench` runs from the project root
 ENTRY_POINTS = ("metrics.rebuild", "metrics.projector", "events.republish", "events.tokens", "events.schemas",
-                "devstack.run", "bench", "assets.worker", "assets.import_devices", "training.worker",
+                "devstack.run", "bench", "assets.worker", "assets.import_devices", "metrics.mbn",
+                "training.worker",
                 "tickets.worker")
 # An argument each takes, so that only the unknown one can be the reason for refusing (and `keygen` would write).
 KNOWN = {"events.republish": ["--schema", "tickets"], "events.tokens": ["keygen", "{tmp}/key.pem"],
-         "assets.import_devices": ["{tmp}/devices.csv"]}
+         "assets.import_devices": ["{tmp}/devices.csv"], "metrics.mbn": ["load", "{tmp}/mbn.csv"]}
 
 
 def run_all(commands: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.CompletedProcess]:

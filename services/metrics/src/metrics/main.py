@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from events.app import service_app
 from metrics.api import router
+from metrics.api_mbn import router as mbn_router
 from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.settings import Settings
 
@@ -17,4 +18,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = service_app(settings, MIGRATIONS, also_reads={settings.projection: PROJECTION_MIGRATIONS},
                       title="Metrics: KPIs and audit history")
     app.include_router(router)
+    app.include_router(mbn_router)
     return app
