@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -9,7 +10,8 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from types import TracebackType
+from typing import IO, Self, TypeVar
 
 from devstack.ports import LOCALHOST, free_port
 
@@ -21,6 +23,42 @@ _PORT_ATTEMPTS = 3
 
 class ServiceStartError(RuntimeError):
     """A dev service exited or never became ready; the message carries its log tail."""
+
+
+class ChildServer:
+    """A server the dev stack started as a child process: stopped once (`stop()`, leaving a `with`, or at exit)
+    with `stop_signal`, killed after `stop_timeout`, its log closed, then `_after_stop()` (say, removing files)."""
+
+    stop_signal = signal.SIGTERM
+    stop_timeout = 5.0
+
+    def __init__(self, process: subprocess.Popen[bytes], log_file: IO[bytes]) -> None:
+        self.host = LOCALHOST
+        self._process, self._log_file, self._stopped = process, log_file, False
+        atexit.register(self.stop)
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        atexit.unregister(self.stop)
+        stop_process(self._process, self.stop_signal, self.stop_timeout)
+        self._log_file.close()
+        self._after_stop()
+
+    def _after_stop(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
 
 
 class PortTaken(Exception):

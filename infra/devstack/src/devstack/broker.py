@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
 import importlib.resources
 import os
 import signal
@@ -15,10 +14,10 @@ import threading
 from collections.abc import Coroutine
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 from devstack._process import (
+    ChildServer,
     PortTaken,
     ServiceStartError,
     child_env,
@@ -44,51 +43,20 @@ _TANSU_ENV = {
 }
 
 
-class EmbeddedBroker:
+class EmbeddedBroker(ChildServer):
     """Handle on a running broker; everything it holds is lost when it stops."""
 
-    def __init__(
-        self,
-        process: subprocess.Popen[bytes],
-        port: int,
-        log_path: Path,
-        log_file: IO[bytes],
-        owns_log: bool,
-    ) -> None:
-        self.port = port
-        self.host = HOST
+    stop_timeout = _STOP_TIMEOUT
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path, log_file: IO[bytes],
+                 owns_log: bool) -> None:
+        super().__init__(process, log_file)
+        self.port, self.log_path, self._owns_log = port, log_path, owns_log
         self.bootstrap_servers = f"{HOST}:{port}"
-        self.log_path = log_path
-        self._process = process
-        self._log_file = log_file
-        self._owns_log = owns_log
-        self._stopped = False
-        atexit.register(self.stop)
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        atexit.unregister(self.stop)
-        stop_process(self._process, signal.SIGTERM, _STOP_TIMEOUT)
-        self._log_file.close()
+    def _after_stop(self) -> None:
         if self._owns_log:
             self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> EmbeddedBroker:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedBroker(bootstrap_servers={self.bootstrap_servers!r})"

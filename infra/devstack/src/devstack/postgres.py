@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
 import shutil
 import signal
 import subprocess
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 from typing import IO
 
 from devstack._pgsetup import Account, pg_env, prepare_data_dir, usable_bin_dir
 from devstack._process import (
+    ChildServer,
     PortTaken,
     ServiceStartError,
     log_tail,
@@ -40,54 +39,22 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ChildServer):
     """Handle on a running server; stop() shuts it down and removes a temporary data dir."""
 
-    def __init__(
-        self,
-        process: subprocess.Popen[bytes],
-        port: int,
-        data_dir: Path,
-        log_path: Path,
-        log_file: IO[bytes],
-        temporary: bool,
-    ) -> None:
-        self.port = port
-        self.host = HOST
-        self.data_dir = data_dir
-        self.log_path = log_path
+    stop_signal = signal.SIGINT  # postgres' "fast" shutdown: roll back sessions, checkpoint, exit
+    stop_timeout = _STOP_TIMEOUT
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, data_dir: Path, log_path: Path,
+                 log_file: IO[bytes], temporary: bool) -> None:
+        super().__init__(process, log_file)
+        self.port, self.data_dir, self.log_path = port, data_dir, log_path
         self.dsn = f"postgresql://{SUPERUSER}@{HOST}:{port}/postgres"
-        self._process = process
-        self._log_file = log_file
         self._temporary = temporary
-        self._stopped = False
-        atexit.register(self.stop)
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        atexit.unregister(self.stop)
-        # SIGINT is postgres' "fast" shutdown: roll back sessions, checkpoint, exit.
-        stop_process(self._process, signal.SIGINT, _STOP_TIMEOUT)
-        self._log_file.close()
+    def _after_stop(self) -> None:
         if self._temporary:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def __enter__(self) -> EmbeddedPostgres:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedPostgres(dsn={self.dsn!r}, data_dir={str(self.data_dir)!r})"

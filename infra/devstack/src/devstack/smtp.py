@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import errno
 import itertools
 import os
@@ -21,10 +20,9 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 from typing import IO
 
-from devstack._process import PortTaken, stop_process, wait_until_ready, with_port_retries
+from devstack._process import ChildServer, PortTaken, stop_process, wait_until_ready, with_port_retries
 from devstack.ports import LOCALHOST
 
 HOST = LOCALHOST
@@ -34,35 +32,14 @@ _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 5.0
 
 
-class LocalSmtp:
+class LocalSmtp(ChildServer):
     """Handle on the running server; stop() ends it. The mails it kept stay in `mail_dir`."""
 
+    stop_timeout = _STOP_TIMEOUT
+
     def __init__(self, process: subprocess.Popen[bytes], port: int, mail_dir: Path, log_file: IO[bytes]) -> None:
-        self.host, self.port, self.mail_dir = HOST, port, mail_dir
-        self._process = process
-        self._log_file = log_file
-        self._stopped = False
-        atexit.register(self.stop)
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        atexit.unregister(self.stop)
-        stop_process(self._process, signal.SIGTERM, _STOP_TIMEOUT)
-        self._log_file.close()
-
-    def __enter__(self) -> LocalSmtp:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(process, log_file)
+        self.port, self.mail_dir = port, mail_dir
 
 
 def start_smtp(mail_dir: Path, log_path: Path, port: int | None = DEFAULT_PORT) -> LocalSmtp:
