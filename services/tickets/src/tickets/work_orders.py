@@ -75,6 +75,11 @@ async def work_orders_of(conn: asyncpg.Connection, tenant: str, filters: dict, l
                             f.get("device_id"), f.get("kind"), limit, offset)
 
 
+async def work_order_exists(conn: asyncpg.Connection, work_order_id: UUID, tenant: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM work_order_list WHERE work_order_id = $1 AND tenant = $2)",
+                               work_order_id, tenant)
+
+
 async def ticket_exists(conn: asyncpg.Connection, ticket_id: UUID, tenant: str) -> bool:
     return await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND tenant = $2"
