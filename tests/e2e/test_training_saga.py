@@ -4,13 +4,12 @@ nothing."""
 
 from itertools import count
 
-import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, wrap
+from support import records
 from support.apps import eventually, running
 from support.builders import ticket_request
 from support.suite import suite_of
@@ -52,10 +51,7 @@ async def stored(pool, event_type: str) -> list[Envelope]:
 
 async def apply_again(pool, group: str, projection, envelope: Envelope, topic: str) -> Outcome:
     """The record as it comes off `topic` once more, through the group's dedupe and its worker's handler."""
-    value = orjson.dumps(envelope.document())
-    record = ConsumerRecord(topic, 0, next(OFFSETS), 0, 0, envelope.subject.encode(), value, None,
-                            len(envelope.subject), len(value), ())  # fmt: skip
-    return await process_record(pool, group, record, projection.apply, attempts=1)
+    return await records.deliver(pool, group, projection, envelope, topic)
 
 
 async def event_count(*pools) -> list[int]:

@@ -7,16 +7,15 @@ from decimal import Decimal
 from itertools import count
 from uuid import uuid4
 
-import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
 from assets import worker
 from assets.settings import Settings
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome
 from events.contracts.work_orders import PartUsed, RepairLogged
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, wrap
+from support import records
 from support.builders import device_request, opened
 from support.suite import suite_of
 
@@ -57,10 +56,7 @@ def envelope_of(event, tenant: str) -> Envelope:
 
 async def deliver(pool, envelope: Envelope) -> Outcome:
     """The record as it comes off `tickets.events`, through the consumer's dedupe and the worker's projection."""
-    value = orjson.dumps(envelope.document())
-    record = ConsumerRecord("tickets.events", 0, next(OFFSETS), 0, 0, envelope.subject.encode(), value, None,
-                            len(envelope.subject), len(value), ())
-    return await process_record(pool, worker.GROUP, record, worker.projection.apply, attempts=1)
+    return await records.deliver(pool, worker.GROUP, worker.projection, envelope, "tickets.events")
 
 
 async def register(inventory, tokens, **fields) -> dict:

@@ -5,13 +5,12 @@ from datetime import timedelta
 from itertools import count
 from uuid import uuid4
 
-import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, utcnow, wrap
+from support import records
 from support.builders import opened, ticket_request
 from support.suite import suite_of
 from training import knowledge, ticket_reactions, worker
@@ -224,21 +223,8 @@ async def ticket_opened(pool, tenant: str, **fields) -> None:
         stream_version=1,
         ctx=Context(tenant=tenant, actor="desk", correlation_id="req-1"),
     )
-    value = orjson.dumps(envelope.document())
-    record = ConsumerRecord(
-        "tickets.events",
-        0,
-        next(OFFSETS),
-        0,
-        0,
-        envelope.subject.encode(),
-        value,
-        None,
-        len(envelope.subject),
-        len(value),
-        (),
-    )
-    outcome = await process_record(pool, ticket_reactions.GROUP, record, ticket_reactions.projection.apply, attempts=1)
+    outcome = await records.deliver(pool, ticket_reactions.GROUP, ticket_reactions.projection, envelope,
+                                    "tickets.events")
     assert outcome is Outcome.APPLIED
 
 

@@ -5,14 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from uuid import uuid4
 
-import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome
 from events.contracts.accounts import AccountProvisioned
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, wrap
+from support import records
 from support.suite import suite_of
 from training import worker
 from training.settings import Settings
@@ -54,21 +53,7 @@ def envelope_of(event, tenant: str) -> Envelope:
 
 async def deliver(pool, envelope: Envelope) -> Outcome:
     """The record as it comes off `assets.events`, through the consumer's dedupe and the worker's projection."""
-    value = orjson.dumps(envelope.document())
-    record = ConsumerRecord(
-        "assets.events",
-        0,
-        next(OFFSETS),
-        0,
-        0,
-        envelope.subject.encode(),
-        value,
-        None,
-        len(envelope.subject),
-        len(value),
-        (),
-    )
-    return await process_record(pool, worker.GROUP, record, worker.projection.apply, attempts=1)
+    return await records.deliver(pool, worker.GROUP, worker.projection, envelope, "assets.events")
 
 
 async def orientations(training, headers, **params) -> dict:

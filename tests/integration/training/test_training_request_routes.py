@@ -8,11 +8,11 @@ from uuid import uuid4
 
 import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
-from events.consumer import Outcome, process_record
+from events.consumer import Outcome
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, utcnow, wrap
+from support import records
 from support.builders import opened, ticket_request
 from support.suite import settings_class, suite_of
 from tickets import worker as tickets_worker
@@ -180,22 +180,14 @@ async def test_another_tenant_sees_nothing_and_changes_nothing(training, tokens)
 # --------------------------------------------------------------------------------------------- the saga's steps
 
 
-def record_of(envelope: Envelope, topic: str) -> ConsumerRecord:
-    value = orjson.dumps(envelope.document())
-    return ConsumerRecord(topic, 0, next(OFFSETS), 0, 0, envelope.subject.encode(), value, None,
-                          len(envelope.subject), len(value), ())  # fmt: skip
-
-
 async def to_training(pool, envelope: Envelope) -> Outcome:
     """The record as it comes off `tickets.events`, through the consumer's dedupe and the training.requests group."""
-    record = record_of(envelope, "tickets.events")
-    return await process_record(pool, ticket_reactions.GROUP, record, ticket_reactions.projection.apply, attempts=1)
+    return await records.deliver(pool, ticket_reactions.GROUP, ticket_reactions.projection, envelope, "tickets.events")
 
 
 async def to_tickets(pool, envelope: Envelope) -> Outcome:
     """The record as it comes off `training.events`, through the tickets worker's dedupe and projection."""
-    record = record_of(envelope, "training.events")
-    return await process_record(pool, tickets_worker.GROUP, record, tickets_worker.projection.apply, attempts=1)
+    return await records.deliver(pool, tickets_worker.GROUP, tickets_worker.projection, envelope, "training.events")
 
 
 def rewrapped(envelope: Envelope) -> Envelope:
