@@ -138,6 +138,8 @@ ALLOWED = {
     ("training", "POST", "/articles/{article_id}/helpful"): {"staff"},
     ("training", "GET", "/articles/{article_id}/versions"): DESK,
     ("training", "GET", "/knowledge/deflections"): DESK,
+    ("metrics", "GET", "/kpis"): {"manager", "auditor", "reporting"},  # the KPI definitions, every version
+    ("metrics", "GET", "/kpis/{kpi_id}"): {"manager", "auditor", "reporting"},  # a KPI's series, JSON or CSV
     ("metrics", "POST", "/mbn/inputs"): {"manager"},  # reference figures from outside IT, with provenance
     ("metrics", "GET", "/mbn/inputs"): {"manager", "auditor", "reporting"},
     ("metrics", "POST", "/mbn/fiscal-years/{year}/close"): {"manager"},

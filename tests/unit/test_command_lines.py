@@ -17,6 +17,8 @@ ENTRY_POINTS = ("metrics.rebuild", "metrics.projector", "events.republish", "eve
 # An argument each takes, so that only the unknown one can be the reason for refusing (and `keygen` would write).
 KNOWN = {"events.republish": ["--schema", "tickets"], "events.tokens": ["keygen", "{tmp}/key.pem"],
          "assets.import_devices": ["{tmp}/devices.csv"], "metrics.mbn": ["load", "{tmp}/mbn.csv"]}
+ENTRY_POINTS += ("metrics.kpis", "metrics.reporting")  # KPI replay; reporting views and per-tenant roles
+KNOWN |= {"metrics.kpis": ["replay", "--all"], "metrics.reporting": ["grant-tenant", "city"]}
 
 
 def run_all(commands: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.CompletedProcess]:

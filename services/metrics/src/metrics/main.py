@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from events.app import service_app
 from metrics.api import router
+from metrics.api_kpis import router as kpis_router
 from metrics.api_mbn import router as mbn_router
 from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.settings import Settings
@@ -19,4 +20,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       title="Metrics: KPIs and audit history")
     app.include_router(router)
     app.include_router(mbn_router)
+    app.include_router(kpis_router)  # after `router`: its /kpis/tickets-opened goes before /kpis/{kpi_id}
     return app

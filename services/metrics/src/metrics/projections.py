@@ -50,3 +50,6 @@ async def count_tickets_opened(conn: asyncpg.Connection, batch: list[tuple[Ticke
 def swap_lock(projection_schema: str) -> str:
     """Held exclusively by a rebuild while it swaps the schema in; the live projector waits on it."""
     return lock_key("projection", projection_schema)
+
+
+from metrics.kpis import handlers as _kpi_handlers  # noqa: E402, F401  registers the KPI handlers on `projection`
