@@ -145,6 +145,7 @@ ALLOWED = {
     ("metrics", "POST", "/mbn/fiscal-years/{year}/close"): {"manager"},
     ("metrics", "GET", "/mbn/results"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/results/{measure}"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/mbn/results/{measure}/devices"): {"manager", "auditor", "reporting"},  # what it counted
     ("metrics", "GET", "/mbn/definitions"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/benchmark"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},

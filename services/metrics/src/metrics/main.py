@@ -8,6 +8,7 @@ from events.app import service_app
 from metrics.api import router
 from metrics.api_kpis import router as kpis_router
 from metrics.api_mbn import router as mbn_router
+from metrics.device_figures import router as mbn_devices_router
 from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.settings import Settings
 
@@ -20,5 +21,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       title="Metrics: KPIs and audit history")
     app.include_router(router)
     app.include_router(mbn_router)
+    app.include_router(mbn_devices_router)
     app.include_router(kpis_router)  # after `router`: its /kpis/tickets-opened goes before /kpis/{kpi_id}
     return app

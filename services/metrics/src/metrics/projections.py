@@ -52,4 +52,5 @@ def swap_lock(projection_schema: str) -> str:
     return lock_key("projection", projection_schema)
 
 
+from metrics import device_history as _device_history  # noqa: E402, F401  registers the device history handler
 from metrics.kpis import handlers as _kpi_handlers  # noqa: E402, F401  registers the KPI handlers on `projection`

@@ -4,25 +4,36 @@ Every append rewrites the year's current figures (the engine over the inputs as 
 writes the frozen ones from its event, which nothing rewrites after.
 
 The seam for figures that come from elsewhere than a manager: `SOURCES`. The city's device counts as at the
-fiscal-year close (INTN212/214/216) and its amortization for the year (INTN243T.amortization) will come from
-the assets events; until a source gives them, a manager records them as inputs. A source is
-`async (conn, tenant, fiscal_year) -> {input_id: CountedInput}`; a recorded input wins over a source's figure.
+fiscal-year close (INTN212/214/216) and its amortization for the year (INTN243T.amortization) come from the assets
+events (metrics.device_figures). A source is `async (conn, tenant, fiscal_year) -> {input_id: CountedInput}`; a
+recorded input wins over a source's figure. A source's figures change without an event on the submission stream
+(a backdated install reaches the projector), so the current figures a read answers are computed at read time,
+from the recorded inputs and the sources as they stand then; the stored current rows serve the SQL readers.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
 
 from events import streams
-from events.contracts.metrics import CountedInput, FiscalYearClosed, FrozenMeasure, ReferenceInputRecorded
+from events.contracts.metrics import (
+    CountedInput,
+    FiscalYearClosed,
+    FrozenMeasure,
+    InputProvenance,
+    ReferenceInputRecorded,
+)
 from events.envelope import Context
 from events.streams import Stream
+from metrics import device_figures
 from metrics.mbn import engine
 from metrics.mbn.definitions import PUBLISHED_ORDER
 from metrics.mbn.domain import (
     SUBMISSION,
     CloseFiscalYear,
+    RecordedInput,
     RecordReferenceInput,
     Submission,
     figures_of,
@@ -30,7 +41,7 @@ from metrics.mbn.domain import (
 )
 
 Source = Callable[[asyncpg.Connection, str, int], Awaitable[Mapping[str, CountedInput]]]
-SOURCES: tuple[Source, ...] = ()
+SOURCES: tuple[Source, ...] = (device_figures.device_counts, device_figures.amortization)
 
 
 async def plugged(conn: asyncpg.Connection, tenant: str, fiscal_year: int) -> dict[str, CountedInput]:
@@ -102,10 +113,14 @@ async def _write_input(conn: asyncpg.Connection, event: ReferenceInputRecorded, 
 async def _write_current(conn: asyncpg.Connection, state: Submission, ctx: Context) -> None:
     """The engine over the inputs as they now stand (and the sources' figures), replacing the last figures."""
     counted = figures_of(state, await plugged(conn, ctx.tenant, state.fiscal_year))
-    current = [measure_figures(r) for r in engine.compute(state.fiscal_year, {i: f.value for i, f in counted.items()})]
+    current = _computed(state.fiscal_year, counted)
     await conn.execute("DELETE FROM mbn_results WHERE tenant = $1 AND fiscal_year = $2 AND figures = 'current'",
                        ctx.tenant, state.fiscal_year)  # fmt: skip
     await _write_measures(conn, ctx, state.fiscal_year, "current", current, list(counted.values()))
+
+
+def _computed(fiscal_year: int, counted: Mapping[str, CountedInput]) -> list[FrozenMeasure]:
+    return [measure_figures(r) for r in engine.compute(fiscal_year, {i: f.value for i, f in counted.items()})]
 
 
 async def _write_measures(
@@ -153,10 +168,10 @@ _SUBMISSION = """
 SELECT submission_id, closed_at, closed_by, updated_at, version FROM mbn_submissions
 WHERE tenant = $1 AND fiscal_year = $2"""
 
-_RESULTS = """
+_FROZEN = """
 SELECT measure, figures, definition, value, ratio, numerator, denominator, sources, flags, computed_at
-FROM mbn_results WHERE tenant = $1 AND fiscal_year = $2 AND ($3::text IS NULL OR measure = $3)
-ORDER BY array_position($4::text[], measure), figures"""
+FROM mbn_results WHERE tenant = $1 AND fiscal_year = $2 AND ($3::text IS NULL OR measure = $3) AND figures = 'frozen'"""
+_ORDER = {measure: place for place, measure in enumerate(PUBLISHED_ORDER)}
 
 _INPUTS = """
 SELECT input_id, value, source, document, note, recorded_at, recorded_by, after_close FROM mbn_inputs
@@ -168,7 +183,28 @@ async def submission_row(conn: asyncpg.Connection, tenant: str, fiscal_year: int
 
 
 async def result_rows(conn: asyncpg.Connection, tenant: str, fiscal_year: int, measure: str | None = None) -> list:
-    return await conn.fetch(_RESULTS, tenant, fiscal_year, measure, list(PUBLISHED_ORDER))
+    """Each measure's frozen figures as the close stored them, and its current ones computed now (see above)."""
+    frozen = await conn.fetch(_FROZEN, tenant, fiscal_year, measure)
+    current = [row for row in await current_rows(conn, tenant, fiscal_year) if measure in (None, row["measure"])]
+    return sorted([*frozen, *current], key=lambda row: (_ORDER.get(row["measure"], len(_ORDER)), row["figures"]))
+
+
+async def current_rows(conn: asyncpg.Connection, tenant: str, fiscal_year: int) -> list[dict]:
+    """The engine over the recorded inputs and the sources' figures as they stand, in the stored rows' shape."""
+    recorded = {row["input_id"]: _recorded(row) for row in await input_rows(conn, tenant, fiscal_year)}
+    counted = figures_of(Submission(inputs=recorded), await plugged(conn, tenant, fiscal_year))
+    now = datetime.now(UTC)
+    return [
+        {"measure": m.measure, "figures": "current", "definition": m.definition, "value": m.value, "ratio": m.ratio,
+         "numerator": m.numerator, "denominator": m.denominator, "sources": _sources(m, counted),
+         "flags": [f.model_dump() for f in m.flags], "computed_at": now}
+        for m in (_computed(fiscal_year, counted) if counted else [])
+    ]  # fmt: skip
+
+
+def _recorded(row: asyncpg.Record) -> RecordedInput:
+    provenance = InputProvenance(source=row["source"], document=row["document"], note=row["note"])
+    return RecordedInput(row["value"], provenance, row["recorded_at"], row["after_close"])
 
 
 async def input_rows(conn: asyncpg.Connection, tenant: str, fiscal_year: int) -> list:

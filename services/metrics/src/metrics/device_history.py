@@ -1,0 +1,213 @@
+"""The projector's own history of each device from the assets events: its states along valid time and its
+amortization per fiscal year, re-derived from the device's kept events whenever one of them arrives.
+
+A backdated event (an install recorded in February that happened in December) changes the device's past, so
+nothing is patched in place: the device's events are kept, and its states and amounts derived from all of them
+again, as the assets service folds its timeline (`assets.domain.device.fold_in_valid_time`) and reads its
+amortization (`assets.api.amortization.holding_of`). Metrics reads the assets events, never the assets package:
+the few status transitions below mirror the device decider's evolvers, and the amortization math is the shared
+contract's. One pass per batch: keep its device events, then re-derive the devices they touch in a few statements.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import asyncpg
+
+from events.base import Event, event_from_stored
+from events.contracts import assets as ev
+from events.contracts.amortization import Holding, OutOfCalendar, schedule
+from events.envelope import Envelope
+from metrics.projections import projection
+
+# The statuses as the assets service names them; what MBN counts is what the city owned and still had.
+OWNED = ("in_stock", "deployed", "in_repair", "retired")
+# MBN's fiscal year is the calendar year (metrics.mbn.domain): amortization is scheduled from January.
+FISCAL_YEAR_STARTS = 1
+FOREVER = datetime.max.replace(tzinfo=UTC)  # the end of the state a device is in now, as assets writes it
+
+
+@dataclass(frozen=True)
+class State:
+    """What the history needs of a device's state: where it is in its life, and how MBN counts it."""
+
+    status: str = "none"
+    mbn_class: str = ev.MbnClass.NOT_COUNTED.value
+    asset_tag: str = ""
+    before_repair: str | None = None
+
+
+Evolver = Callable[[State, Event], State]
+
+
+def _registered(s: State, e: ev.DeviceRegistered) -> State:
+    return replace(s, status="on_order" if e.on_order else "in_stock", mbn_class=e.mbn_class.value,
+                   asset_tag=e.asset_tag)  # fmt: skip
+
+
+def _becomes(status: str) -> Evolver:
+    return lambda s, e: replace(s, status=status)
+
+
+def _sent_for_repair(s: State, e: ev.DeviceSentForRepair) -> State:
+    return replace(s, status="in_repair", before_repair=s.status)
+
+
+def _back_from_repair(s: State, e: ev.DeviceBackFromRepair) -> State:
+    return replace(s, status=s.before_repair or "in_stock", before_repair=None)
+
+
+def _retired(s: State, e: ev.DeviceRetired) -> State:
+    return replace(s, status="retired", before_repair=None)
+
+
+def _missing(s: State, e: ev.DeviceReportedMissing) -> State:
+    return replace(s, status="stolen" if e.stolen else "lost")
+
+
+# The device decider's evolvers, as far as status, MBN class and tag go (assets.domain.device).
+EVOLVERS: dict[type[Event], Evolver] = {
+    ev.DeviceRegistered: _registered, ev.DeviceReceived: _becomes("in_stock"), ev.DeviceInstalled: _becomes("deployed"),
+    ev.DeviceAssigned: _becomes("deployed"), ev.DeviceReturned: _becomes("in_stock"),
+    ev.DeviceSentForRepair: _sent_for_repair, ev.DeviceBackFromRepair: _back_from_repair, ev.DeviceRetired: _retired,
+    ev.DeviceDisposed: _becomes("disposed"), ev.DeviceReportedMissing: _missing,
+}  # fmt: skip
+LEAVING = (ev.DeviceDisposed, ev.DeviceReportedMissing)  # the city no longer holds the device from that day on
+# The events that change a device's state or its amortization terms; the others change nothing kept here.
+READ = frozenset(cls.event_type for cls in (*EVOLVERS, ev.DeviceDetailsCorrected))
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A device event as the history keeps it: `at` is its valid time, `version` its place in the stream."""
+
+    tenant: str
+    device_id: UUID
+    version: int
+    at: datetime
+    event: Event
+
+
+@dataclass(frozen=True)
+class Interval:
+    valid_from: datetime
+    valid_to: datetime
+    state: State
+
+
+def states_in_valid_time(kept: list[Kept]) -> list[Interval]:
+    """The device's states in the order its events happened (`at`, then stream version), each until the next began:
+    a backdated event takes its place in the past; events at the same instant leave only the last state."""
+    timeline, state = [], State()
+    for k in sorted(kept, key=lambda k: (k.at, k.version)):
+        evolve = EVOLVERS.get(type(k.event))
+        state = evolve(state, k.event) if evolve else state
+        if state.status != "none":
+            timeline.append((k.at, state))
+    ends = [since for since, _ in timeline[1:]] + [FOREVER]
+    return [Interval(since, until, s) for (since, s), until in zip(timeline, ends, strict=True) if since < until]
+
+
+def holding_of(kept: list[Kept]) -> Holding | None:
+    """The device as amortization sees it: its purchase and terms as its stream last set them (in the order
+    recorded, as the device's state has them), and the day (UTC) it left the city, if it did. None when either
+    term is missing: the assets service amortizes no such device."""
+    terms: dict[str, ev.Purchase | ev.Amortization | None] = {"purchase": None, "amortization": None}
+    for k in sorted(kept, key=lambda k: k.version):
+        if isinstance(k.event, ev.DeviceRegistered):
+            terms = {"purchase": k.event.purchase, "amortization": k.event.amortization}
+        elif isinstance(k.event, ev.DeviceDetailsCorrected):
+            terms |= {d.value: getattr(k.event, d.value) for d in k.event.changed if d.value in terms}
+    if terms["purchase"] is None or terms["amortization"] is None:
+        return None
+    return Holding(terms["purchase"], terms["amortization"], _gone_on(kept))
+
+
+def _gone_on(kept: list[Kept]) -> date | None:
+    left = [k.at for k in kept if isinstance(k.event, LEAVING)]
+    return min(left).astimezone(UTC).date() if left else None
+
+
+def amounts_by_year(holding: Holding | None) -> dict[int, Decimal]:
+    """The device's amortization per fiscal year, from the shared schedule (what tenant_total adds up)."""
+    if holding is None:
+        return {}
+    try:
+        return {row.year: row.amount for row in schedule(holding, FISCAL_YEAR_STARTS)}
+    except OutOfCalendar:  # a life running past year 9999: assets refuses its schedule (422), so nothing to add
+        return {}
+
+
+# --- the projection -------------------------------------------------------------------------------------------
+
+
+@projection.on_every_batch
+async def keep_device_history(conn: asyncpg.Connection, batch: list[Envelope]) -> None:
+    """The batch's device events kept (each read once here, so a bad one fails alone, before it is kept), then
+    every device they touch derived again from all its kept events."""
+    arrived = [(envelope, envelope.event()) for envelope in batch if envelope.type in READ]
+    if not arrived:
+        return
+    await conn.execute(_KEEP, *_columns([
+        (env.tenant, e.device_id, env.streamversion, env.type, env.schemaversion, env.time, env.data)
+        for env, e in arrived
+    ]))  # fmt: skip
+    devices = sorted({(env.tenant, e.device_id) for env, e in arrived})
+    await _derive(conn, devices, await _kept(conn, devices))
+
+
+_KEEP = """
+INSERT INTO device_events (tenant, device_id, stream_version, event_type, schema_version, at, payload)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
+ON CONFLICT DO NOTHING"""
+_DEVICES = "(tenant, device_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))"
+_KEPT = f"""
+SELECT tenant, device_id, stream_version, event_type, schema_version, at, payload FROM device_events
+WHERE {_DEVICES}"""
+
+
+async def _kept(conn: asyncpg.Connection, devices: list[tuple[str, UUID]]) -> dict[tuple[str, UUID], list[Kept]]:
+    by_device: dict[tuple[str, UUID], list[Kept]] = defaultdict(list)
+    for row in await conn.fetch(_KEPT, *_columns(devices)):
+        event = event_from_stored(row["event_type"], row["schema_version"], row["payload"], row["at"])
+        key = (row["tenant"], row["device_id"])
+        by_device[key].append(Kept(*key, row["stream_version"], row["at"], event))
+    return by_device
+
+
+async def _derive(conn: asyncpg.Connection, devices: list, kept: dict[tuple[str, UUID], list[Kept]]) -> None:
+    """Replace the devices' states and amounts with what all their kept events now give."""
+    states, amounts = [], []
+    for (tenant, device_id), events in kept.items():
+        intervals = states_in_valid_time(events)
+        states += [(tenant, device_id, i.valid_from, i.valid_to, *_state_columns(i.state)) for i in intervals]
+        tag = intervals[-1].state.asset_tag if intervals else ""
+        yearly = amounts_by_year(holding_of(events))
+        amounts += [(tenant, year, device_id, amount, tag) for year, amount in yearly.items()]
+    for table in ("device_states", "device_amortization"):
+        await conn.execute(f"DELETE FROM {table} WHERE {_DEVICES}", *_columns(devices))
+    if states:
+        await conn.execute(_STATES, *_columns(states))
+    if amounts:
+        await conn.execute(_AMOUNTS, *_columns(amounts))
+
+
+def _state_columns(state: State) -> tuple[str, str, str]:
+    return state.status, state.mbn_class, state.asset_tag
+
+
+_STATES = """
+INSERT INTO device_states (tenant, device_id, valid_from, valid_to, status, mbn_class, asset_tag)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
+    $7::text[])"""
+_AMOUNTS = """
+INSERT INTO device_amortization (tenant, fiscal_year, device_id, amount, asset_tag)
+SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::numeric[], $5::text[])"""
+
+
+def _columns(rows: list[tuple]) -> list[list]:
+    return [list(column) for column in zip(*rows, strict=True)]
