@@ -103,6 +103,36 @@ ALLOWED = {
     ("assets", "GET", "/advisories/{advisory_id}"): DESK,
     ("assets", "GET", "/advisories/{advisory_id}/exposure"): DESK,
     ("assets", "POST", "/advisories/{advisory_id}/remediations"): AGENTS,
+    # The money side: managers own contracts, budgets, spending and approvals; the desk reads contracts; budgets
+    # and spending are read by managers and auditors.
+    ("assets", "POST", "/contracts"): {"manager"},
+    ("assets", "GET", "/contracts"): DESK,
+    ("assets", "GET", "/contracts/{contract_id}"): DESK,
+    ("assets", "POST", "/contracts/{contract_id}/renew"): {"manager"},
+    ("assets", "POST", "/contracts/{contract_id}/terminate"): {"manager"},
+    ("assets", "PUT", "/budgets/{fiscal_year}"): {"manager"},
+    ("assets", "GET", "/budgets/{fiscal_year}"): {"manager", "auditor"},
+    ("assets", "POST", "/budgets/{fiscal_year}/amendments"): {"manager"},
+    ("assets", "GET", "/budgets/{fiscal_year}/variance"): {"manager", "auditor"},
+    ("assets", "POST", "/commitments"): {"manager"},
+    ("assets", "GET", "/commitments"): {"manager", "auditor"},
+    ("assets", "GET", "/commitments/{commitment_id}"): {"manager", "auditor"},
+    ("assets", "POST", "/commitments/{commitment_id}/close"): {"manager"},
+    ("assets", "POST", "/expenditures"): {"manager"},
+    ("assets", "GET", "/expenditures"): {"manager", "auditor"},
+    ("assets", "GET", "/expenditures/{expenditure_id}"): {"manager", "auditor"},
+    ("assets", "POST", "/purchase-requests"): PARTICIPANTS,  # staff ask for themselves
+    ("assets", "GET", "/purchase-requests"): {"staff", *DESK},  # staff their own
+    ("assets", "GET", "/purchase-requests/{request_id}"): {"staff", *DESK},
+    ("assets", "POST", "/purchase-requests/{request_id}/recommend"): AGENTS,
+    ("assets", "POST", "/purchase-requests/{request_id}/approve"): {"manager"},
+    ("assets", "POST", "/purchase-requests/{request_id}/reject"): {"manager"},
+    ("assets", "POST", "/purchase-requests/{request_id}/order"): {"manager"},
+    ("assets", "POST", "/purchase-requests/{request_id}/receive"): AGENTS,
+    ("assets", "GET", "/refresh-plan"): {"manager", "auditor"},
+    ("assets", "POST", "/refresh-plan/{fiscal_year}/adopt"): {"manager"},
+    ("assets", "POST", "/model-prices"): {"manager"},
+    ("assets", "GET", "/model-prices"): DESK,
     # Training: technicians (and trainers) act, managers own the catalogue and the policy, auditors read, staff see
     # sessions and courses and enrol or withdraw themselves.
     ("training", "GET", "/training-policy"): {"staff", *DESK},
@@ -138,6 +168,8 @@ ALLOWED = {
     ("training", "POST", "/articles/{article_id}/helpful"): {"staff"},
     ("training", "GET", "/articles/{article_id}/versions"): DESK,
     ("training", "GET", "/knowledge/deflections"): DESK,
+    ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
+    ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/kpis"): {"manager", "auditor", "reporting"},  # the KPI definitions, every version
     ("metrics", "GET", "/kpis/{kpi_id}"): {"manager", "auditor", "reporting"},  # a KPI's series, JSON or CSV
     ("metrics", "POST", "/mbn/inputs"): {"manager"},  # reference figures from outside IT, with provenance
@@ -148,8 +180,6 @@ ALLOWED = {
     ("metrics", "GET", "/mbn/results/{measure}/devices"): {"manager", "auditor", "reporting"},  # what it counted
     ("metrics", "GET", "/mbn/definitions"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/benchmark"): {"manager", "auditor", "reporting"},
-    ("metrics", "GET", "/audit"): {"manager", "auditor", "reporting"},
-    ("metrics", "GET", "/kpis/tickets-opened"): {"manager", "auditor", "reporting"},
 }
 QUERY = {"entity_id": "anything", "from": "2026-01-01", "to": "2026-01-02", "as_of": "2026-01-01"}
 
