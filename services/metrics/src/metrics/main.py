@@ -11,6 +11,7 @@ from metrics.api_mbn import router as mbn_router
 from metrics.device_figures import router as mbn_devices_router
 from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.settings import Settings
+from metrics.spending import router as mbn_spending_router
 
 MIGRATIONS = files("metrics") / "migrations"  # the service's own tables, beside its event store
 
@@ -22,5 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(mbn_router)
     app.include_router(mbn_devices_router)
+    app.include_router(mbn_spending_router)  # the spending behind INTN243
     app.include_router(kpis_router)  # after `router`: its /kpis/tickets-opened goes before /kpis/{kpi_id}
     return app

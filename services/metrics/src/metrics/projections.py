@@ -53,4 +53,5 @@ def swap_lock(projection_schema: str) -> str:
 
 
 from metrics import device_history as _device_history  # noqa: E402, F401  registers the device history handler
+from metrics import spending as _spending  # noqa: E402, F401  registers the expenditures handler (INTN243)
 from metrics.kpis import handlers as _kpi_handlers  # noqa: E402, F401  registers the KPI handlers on `projection`

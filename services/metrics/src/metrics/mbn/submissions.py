@@ -27,7 +27,7 @@ from events.contracts.metrics import (
 )
 from events.envelope import Context
 from events.streams import Stream
-from metrics import device_figures
+from metrics import device_figures, spending
 from metrics.mbn import engine
 from metrics.mbn.definitions import PUBLISHED_ORDER
 from metrics.mbn.domain import (
@@ -41,7 +41,7 @@ from metrics.mbn.domain import (
 )
 
 Source = Callable[[asyncpg.Connection, str, int], Awaitable[Mapping[str, CountedInput]]]
-SOURCES: tuple[Source, ...] = (device_figures.device_counts, device_figures.amortization)
+SOURCES: tuple[Source, ...] = (device_figures.device_counts, device_figures.amortization, spending.operating_cost)
 
 
 async def plugged(conn: asyncpg.Connection, tenant: str, fiscal_year: int) -> dict[str, CountedInput]:
