@@ -8,7 +8,7 @@ from importlib.metadata import version
 import asyncpg
 import uvloop
 
-from bench import inventory, rest, writes
+from bench import inventory, projector, rest, writes
 from bench.loadgen import OPEN, RESOLVE, FlowResult
 from bench.measure import CpuMeter, Result, Timing, process_clock, tree_clock
 from bench.rest import DeskResult, HttpResult
@@ -17,7 +17,7 @@ from events.logging import configure_logging
 
 DESCRIPTION = (
     "Store appends vs a plain INSERT vs eventsourcing, POST /tickets, open + resolve over HTTP, and the"
-    " inventory: CSV import, as_of searches and MBN counts."
+    " inventory: CSV import, as_of searches and MBN counts; the metrics projector: rebuild, live lag, KPI reads."
 )
 
 
@@ -35,10 +35,17 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-desk", action="store_true", help="leave out open + resolve and its ceiling")
     parser.add_argument("--skip-inventory", action="store_true", help="leave out the inventory (import, as_of)")
     parser.add_argument("--devices", type=int, help="devices in the inventory (default 100000; --quick 10000)")
+    parser.add_argument("--skip-writes", action="store_true", help="leave out the single-event write transactions")
+    parser.add_argument("--skip-projector", action="store_true", help="leave out the metrics projector")
+    parser.add_argument("--events", type=int, help="events in the projector's store (default 1000000; --quick 100000)")
+    parser.add_argument("--lag-rate", type=float, default=2000.0, help="events/s fed to the live projector")
+    parser.add_argument("--lag-seconds", type=float, help="seconds the live projector is fed (default 30; --quick 10)")
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration, args.http_duration, args.rounds = 0.5, 2.0, 3.0, 1
     args.devices = args.devices or (10_000 if args.quick else 100_000)
+    args.events = args.events or (100_000 if args.quick else 1_000_000)
+    args.lag_seconds = args.lag_seconds if args.lag_seconds is not None else (10.0 if args.quick else 30.0)
     if args.devices < inventory.IMPORT_ROWS:
         parser.error(f"--devices: at least {inventory.IMPORT_ROWS} (the imported file is the first of them)")
     args.writers = [int(w) for w in args.writers.split(",")]
@@ -100,22 +107,36 @@ def _inventory(stack: Stack, args: argparse.Namespace) -> None:
         print(line)
 
 
+def _projector(stack: Stack, args: argparse.Namespace) -> None:
+    print(f"\nMetrics projector (issue 11): {args.events} events of mixed types in the topics, rebuilt; the live"
+          f" projector fed {args.lag_rate:g}/s for {args.lag_seconds:g} s; {projector.REQUESTS} of each GET over HTTP"
+          " on the rebuilt projection", flush=True)  # fmt: skip
+    result = uvloop.run(projector.measure(stack, args.events, args.lag_rate, args.lag_seconds, projector.REQUESTS))
+    for line in projector.table(result):
+        print(line)
+
+
+def _writes(stack: Stack, args: argparse.Namespace) -> None:
+    print(f"Single-event write transactions, best of {args.rounds} rounds of {args.warmup:g} s warm-up"
+          f" + {args.duration:g} s per cell.\nus-py / us-pg = CPU microseconds per op in this Python process /"
+          " in Postgres; othr = cores busy with anything else on the machine.\n", flush=True)  # fmt: skip
+    results = _write_benchmarks(stack, args)
+    for line in write_table(results, args.writers, version("eventsourcing")):
+        print(line)
+    print(f"store.append Python work before the database (database stubbed out): "
+          f"{uvloop.run(writes.append_python_micros()):.0f} µs per call\n", flush=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _args(argv)
     configure_logging("bench", "warning", as_json=False)  # the migration runner's info lines would break the table
     started = time.monotonic()
-    stack = open_stack(need_broker=not (args.skip_http and args.skip_desk))
+    stack = open_stack(need_broker=not (args.skip_http and args.skip_desk and args.skip_projector))
     try:
         facts = uvloop.run(_server_facts(stack.dsn))
         print(f"{facts}, {os.cpu_count()} CPUs shared by Postgres, the bench and (HTTP) the service", flush=True)
-        print(f"Single-event write transactions, best of {args.rounds} rounds of {args.warmup:g} s warm-up"
-              f" + {args.duration:g} s per cell.\nus-py / us-pg = CPU microseconds per op in this Python process /"
-              " in Postgres; othr = cores busy with anything else on the machine.\n", flush=True)  # fmt: skip
-        results = _write_benchmarks(stack, args)
-        for line in write_table(results, args.writers, version("eventsourcing")):
-            print(line)
-        print(f"store.append Python work before the database (database stubbed out): "
-              f"{uvloop.run(writes.append_python_micros()):.0f} µs per call\n", flush=True)  # fmt: skip
+        if not args.skip_writes:
+            _writes(stack, args)
         if not args.skip_http:
             print(f"POST /tickets over HTTP: {args.connections} keep-alive connections, {args.warmup:g} s warm-up"
                   f" + {args.http_duration:g} s; load generator and service share the CPUs", flush=True)  # fmt: skip
@@ -126,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
             _desk(stack, args)
         if not args.skip_inventory:
             _inventory(stack, args)
+        if not args.skip_projector:
+            _projector(stack, args)
     finally:
         stack.close()
     print(f"\n(bench took {time.monotonic() - started:.0f} s)")

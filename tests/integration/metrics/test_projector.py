@@ -5,17 +5,20 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from devstack import free_port
 from events import kafka
-from events.db import migrate
-from events.envelope import Context, wrap
-from metrics.projections import PROJECTION_MIGRATIONS
+from events.consumer import Outcome, process_batch
+from events.db import create_pool, migrate
+from events.envelope import Context, Envelope, wrap
+from metrics.projections import PROJECTION_MIGRATIONS, projection
 from metrics.projector import run_projector
 from metrics.settings import Settings
 from support.apps import eventually, running
 from support.builders import opened
 from support.kafka import publish_raw
+from support.records import record_of
 
 
 @pytest.fixture
@@ -104,3 +107,18 @@ async def test_a_record_that_fails_inside_a_batch_is_dead_lettered_alone_and_the
 
 async def _dead_letters(db, settings) -> int:
     return await db.fetchval(f'SELECT count(*) FROM "{settings.projection}".dead_letters')
+
+
+async def test_good_records_are_applied_as_one_batch_not_one_by_one(projector_settings, tokens):
+    settings, group = projector_settings, "test.batches"
+    envelopes = [orjson.loads(ticket_opened_json(tokens.tenant, f"ticket-{n}", datetime(2026, 3, 5, 9, n, tzinfo=UTC)))
+                 for n in range(3)]
+    records = [record_of(Envelope.from_document(document), settings.topic("tickets")) for document in envelopes]
+    pool = await create_pool(settings.database_url, settings.projection, min_size=1, max_size=2)
+    try:
+        outcomes = await process_batch(pool, group, records, projection.apply, handle_batch=projection.apply_batch)
+    finally:
+        await pool.close()
+    assert outcomes == [Outcome.APPLIED] * 3
+    assert REGISTRY.get_sample_value("consumer_batches_total", {"group": group, "how": "whole"}) == 1
+    assert REGISTRY.get_sample_value("consumer_batches_total", {"group": group, "how": "one_by_one"}) is None

@@ -2,6 +2,7 @@
 waited out, a record that cannot be parsed or applied dead-lettered alone as it came, and each partition's lag."""
 
 import asyncio
+import collections
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
@@ -22,6 +23,10 @@ CONSUMED = Counter("consumer_records", "Records a consumer group took in, by out
                    ["group", "outcome"])
 LAG = Gauge("consumer_lag", "Records of a partition the group has not taken yet", ["group", "topic", "partition"])
 WAITS = Counter("consumer_database_waits", "Times a consumer waited for its database to come back", ["group"])
+# A batch that keeps being applied one by one is a bug to see at once: the group runs a record per transaction.
+BATCHES = Counter(
+    "consumer_batches", "Batches a consumer group applied: whole, or one by one after a failure", ["group", "how"]
+)
 
 # A lost database, not a bad record: the record waits for the database, however long, and is tried again.
 # (A pool acquire that times out raises TimeoutError, an OSError; asyncpg's connection errors are below.)
@@ -97,12 +102,16 @@ async def process_batch(
     envelopes = _parsed(records)
     while envelopes is not None and len(records) > 1:
         try:
-            return await _attempt_batch(pool, group, envelopes, handle_batch or _each(handle), pause_lock)
+            outcomes = await _attempt_batch(pool, group, envelopes, handle_batch or _each(handle), pause_lock)
+            BATCHES.labels(group, "whole").inc()
+            return outcomes
         except Exception as error:
             if not database_lost(error):
-                log.info("batch_applied_one_by_one", group=group, records=len(records), error=repr(error))
+                log.warning("batch_applied_one_by_one", group=group, records=len(records), error=repr(error))
                 break
             await wait_for_database(pool, group, error)
+    if len(records) > 1:
+        BATCHES.labels(group, "one_by_one").inc()
     return [await process_record(pool, group, record, handle, attempts=attempts, retry_delay=retry_delay,
                                  pause_lock=pause_lock) for record in records]
 
@@ -129,9 +138,12 @@ async def _attempt_batch(
     async with pool.acquire() as conn, conn.transaction():
         if pause_lock:
             await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext($1))", pause_lock)
+        # A data-modifying statement may only stand in a WITH, never in a FROM (a syntax error there, which the
+        # one-by-one fallback would hide: every batch would silently become one transaction per record).
         new = set(await conn.fetchval(
-            "SELECT coalesce(array_agg(event_id), '{}') FROM (INSERT INTO processed_events (consumer_group, event_id)"
-            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id) AS first_time",
+            "WITH first_time AS (INSERT INTO processed_events (consumer_group, event_id)"
+            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id)"
+            " SELECT coalesce(array_agg(event_id), '{}') FROM first_time",
             group, [e.id for e in envelopes]))
         first = _first_times(envelopes, new)
         if any(first):
@@ -226,8 +238,8 @@ async def run_consumer(
         if records:
             outcomes = await process_batch(pool, group, records, handle, handle_batch=handle_batch, attempts=attempts,
                                            pause_lock=pause_lock)
-            for outcome in outcomes:
-                CONSUMED.labels(group, outcome).inc()
+            for outcome, count in collections.Counter(outcomes).items():  # not a labels() lookup per record
+                CONSUMED.labels(group, outcome).inc(count)
         if batches:
             await _commit(consumer, group)
         measured = await _measure_lag(consumer, group, measured)

@@ -2,9 +2,12 @@
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import cache
+from time import perf_counter
 from typing import Any
 
 import asyncpg
+from prometheus_client import Counter
 
 from events.base import Event
 from events.envelope import Envelope
@@ -13,6 +16,9 @@ EventHandler = Callable[[asyncpg.Connection, Any, Envelope], Awaitable[None]]
 EnvelopeHandler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 BatchOfEvents = Callable[[asyncpg.Connection, list[tuple[Any, Envelope]]], Awaitable[None]]
 BatchOfEnvelopes = Callable[[asyncpg.Connection, list[Envelope]], Awaitable[None]]
+
+# Which handler a slow projector spends its time in (its SQL included): read on /metrics, and by `make bench`.
+HANDLER_SECONDS = Counter("projection_handler_seconds", "Wall time in each projection handler", ["handler"])
 
 
 class Projection:
@@ -51,22 +57,43 @@ class Projection:
         await self.apply_batch(conn, [envelope])
 
     async def apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope]) -> None:
+        spent: dict[Callable, float] = defaultdict(float)
+        try:
+            await self._apply_batch(conn, envelopes, spent)
+        finally:
+            for handler, seconds in spent.items():
+                _seconds_of(handler).inc(seconds)
+
+    async def _apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope], spent: dict) -> None:
         typed: dict[str, list[tuple[Any, Envelope]]] = defaultdict(list)
         for envelope in envelopes:
             for handle_envelope in self._every:
-                await handle_envelope(conn, envelope)
+                await _timed(spent, handle_envelope, conn, envelope)
             handlers, batched = self._by_type.get(envelope.type), envelope.type in self._batch_by_type
             if handlers or batched:
                 event = envelope.event()  # parsed and upcast once, whoever handles it
                 for handle_event in handlers or ():
-                    await handle_event(conn, event, envelope)
+                    await _timed(spent, handle_event, conn, event, envelope)
                 if batched:
                     typed[envelope.type].append((event, envelope))
         for handle_envelopes in self._every_batch:
-            await handle_envelopes(conn, envelopes)
+            await _timed(spent, handle_envelopes, conn, envelopes)
         for event_type, events in typed.items():
             for handle_events in self._batch_by_type[event_type]:
-                await handle_events(conn, events)
+                await _timed(spent, handle_events, conn, events)
+
+
+@cache
+def _seconds_of(handler: Callable) -> Any:
+    return HANDLER_SECONDS.labels(f"{handler.__module__}.{handler.__qualname__}")
+
+
+async def _timed(spent: dict[Callable, float], handler: Callable, *args: Any) -> None:
+    started = perf_counter()
+    try:
+        await handler(*args)
+    finally:
+        spent[handler] += perf_counter() - started
 
 
 def _registrar(table: dict[str, list], event_classes: tuple[type[Event], ...]) -> Callable:
