@@ -9,6 +9,8 @@ import pytest
 from events import kafka
 from events.db import migrate
 from events.envelope import Context, wrap
+from metrics import reporting
+from metrics.main import MIGRATIONS
 from metrics.projections import PROJECTION_MIGRATIONS
 from metrics.projector import run_projector
 from metrics.rebuild import rebuild
@@ -35,8 +37,12 @@ async def totals(db, schema: str, tenant: str) -> tuple[int, int]:
 @pytest.mark.timeout(120)
 async def test_a_rebuild_replays_every_event_once_while_the_live_projector_keeps_going(settings_for, db, tokens):
     settings, tenant = settings_for(Settings), tokens.tenant
+    settings = settings.model_copy(update={"reporting_schema": f"{settings.schema}_reporting"})
     await kafka.ensure_topics(settings, kafka.all_topics(settings))
     await migrate(db, settings.projection, PROJECTION_MIGRATIONS)
+    await migrate(db, settings.schema, {"metrics": MIGRATIONS})
+    views = await reporting.install(db, reporting.Schemas(settings.reporting_schema, settings.projection,
+                                                          settings.schema))
     topic = settings.topic("tickets")
     await publish_raw(settings, topic, *[opened_json(tenant, n) for n in range(20)])
     async with running(run_projector(settings)):
@@ -53,6 +59,11 @@ async def test_a_rebuild_replays_every_event_once_while_the_live_projector_keeps
     leftovers = await db.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname LIKE $1",
                                   f"{settings.projection}_%")
     assert leftovers == 0
+    assert await reporting_views(db, settings.reporting_schema) == len(views)  # made again over the new projection
+
+
+async def reporting_views(db, schema: str) -> int:
+    return await db.fetchval("SELECT count(*) FROM information_schema.views WHERE table_schema = $1", schema)
 
 
 async def _equals(db, schema, tenant, expected) -> bool:

@@ -18,6 +18,7 @@ from events import kafka
 from events.consumer import Outcome, process_batch
 from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
+from metrics import reporting
 from metrics.projections import PROJECTION_MIGRATIONS, READ_ONLY_INDEXES, projection, swap_lock
 from metrics.settings import Settings
 
@@ -77,12 +78,16 @@ async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, indexes: list[s
         await conn.execute(f'ANALYZE "{shadow}"."{table["tablename"]}"')
 
 
-async def _swap(conn: asyncpg.Connection, live: str, shadow: str) -> None:
+async def _swap(conn: asyncpg.Connection, settings: Settings, shadow: str) -> None:
+    live = settings.projection
     async with conn.transaction():
         await conn.execute(f'DROP SCHEMA IF EXISTS "{live}_retired" CASCADE')
         await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{live}_retired"')
         await conn.execute(f'ALTER SCHEMA "{shadow}" RENAME TO "{live}"')
-        await conn.execute(f'DROP SCHEMA "{live}_retired" CASCADE')
+        await conn.execute(f'DROP SCHEMA "{live}_retired" CASCADE')  # and the reporting views over it
+        # The reporting views, made again over the new projection in the same transaction: BI tools never miss them.
+        if await conn.fetchval("SELECT to_regnamespace($1) IS NOT NULL", settings.reporting_schema):
+            await reporting.install(conn, reporting.Schemas(settings.reporting_schema, live, settings.schema))
 
 
 async def rebuild(settings: Settings, *, show_progress: bool = True) -> int:
@@ -123,7 +128,7 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
                 end = await consumer.end_offsets(partitions)
                 bar.total = sum(end[tp] - start[tp] for tp in partitions)
                 applied += await _replay_until(consumer, shadow_pool, settings, end, bar)
-                await _swap(conn, live, shadow)
+                await _swap(conn, settings, shadow)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", swap_lock(live))
     log.info("projection_rebuilt", schema=live, applied=applied)

@@ -204,7 +204,7 @@ def command_line() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics.reporting", description=__doc__.splitlines()[0],
                                      epilog="Settings come from the environment (DATABASE_URL, DB_SCHEMA,"
                                             " PROJECTION_SCHEMA).")  # fmt: skip
-    parser.add_argument("--schema", default="reporting", help="the schema of the views (default: reporting)")
+    parser.add_argument("--schema", help="the schema of the views (default: REPORTING_SCHEMA, else reporting)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("install", help="(re)create the views; run again after a rebuild of the projection")
     grant = commands.add_parser("grant-tenant", help="a read-only login role for one tenant's rows")
@@ -225,7 +225,7 @@ def role_for(parser: argparse.ArgumentParser, tenant: str, role: str | None) -> 
 
 async def _run(settings: Settings, args: argparse.Namespace, role: str | None) -> None:
     pool = await migrated_pool(settings, MIGRATIONS, {settings.projection: PROJECTION_MIGRATIONS})
-    schemas = Schemas(args.schema, settings.projection, settings.schema)
+    schemas = Schemas(args.schema or settings.reporting_schema, settings.projection, settings.schema)
     try:
         async with pool.acquire() as conn:
             await _command(conn, schemas, args, role)

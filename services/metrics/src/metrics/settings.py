@@ -9,6 +9,8 @@ class Settings(ServiceSettings):
     projection_schema: str = ""
     projector_group: str = "metrics.projector"
     projector_attempts: int = 3
+    # The views BI tools read (`python -m metrics.reporting`); a rebuild of the projection makes them again.
+    reporting_schema: str = "reporting"
 
     @property
     def projection(self) -> str:
