@@ -225,3 +225,16 @@ def test_every_definition_is_named_once_has_one_current_version_and_is_computed_
         else:
             assert kpi.id in compute.KINDS[kpi.facts].contributions, kpi.key
     assert {kpi.measure for kpi in definitions.DEFINITIONS} == set(Measure)
+
+
+def test_the_average_device_age_is_answered_from_the_numeric_sums_the_database_gives():
+    from datetime import date
+    from decimal import Decimal
+
+    from metrics.kpis import definitions, queries
+    from metrics.kpis.periods import By, periods
+
+    age = definitions.current("assets.average-age")
+    [year] = periods(date(2025, 1, 1), date(2025, 12, 31), By.YEAR)
+    bought = Decimal(2 * date(2024, 12, 31).toordinal())  # two devices bought on 31 December 2024: SUM() is numeric
+    assert queries._stock_value(age, year, Decimal(2), bought) == round(365 / 365.25, age.decimals)

@@ -132,7 +132,7 @@ def _stock_value(kpi: Kpi, period: Period, n: int, total: Decimal) -> float | No
         return round(float(total), kpi.decimals)
     if kpi.measure is Measure.STOCK_MEAN:
         return _ratio(kpi, total, n)
-    mean_start = float(total) / n if n else None  # STOCK_AGE: the mean starting day's ordinal
+    mean_start = float(total) / float(n) if n else None  # STOCK_AGE: the mean starting day's ordinal (n: numeric)
     return round((period.end.toordinal() - mean_start) * kpi.scale, kpi.decimals) if n else None
 
 
