@@ -2,6 +2,7 @@
 process behind."""
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -63,6 +64,16 @@ def test_make_run_serves_every_service_and_stops_cleanly_on_sigterm(runner, run_
     assert opened.status_code == 201, opened.text
     listed = httpx.get(f"{stack['TICKETS_URL']}/tickets", headers=staff).json()
     assert len(listed) >= 4, listed  # the demo tickets and ours
+    laptops = httpx.get(f"{stack['ASSETS_URL']}/devices", headers=staff).json()["items"]
+    assert [laptop["asset_tag"] for laptop in laptops] == ["DEMO-0001"]  # the desk page offers it to them
+    links = dict(wait_until(lambda: re.findall(r"^  (\w+) +(http\S+)$", runner.output.read_text(), re.M), 10, runner))
+    assert links.keys() == {role.lower() for role in ROLES}
+    assert links["staff"] == f"{stack['TICKETS_URL']}/desk#access_token={stack['STAFF_TOKEN']}"
+    assert links["manager"] == f"{stack['METRICS_URL']}/dashboard#access_token={stack['MANAGER_TOKEN']}"
+    desk = httpx.get(links["staff"].split("#")[0])
+    assert desk.status_code == 200 and "IT service desk" in desk.text
+    config = httpx.get(f"{stack['TICKETS_URL']}/desk/config.json").json()
+    assert config["services"]["assets"] == stack["ASSETS_URL"]  # where the page finds the staff's devices
     started = started_pids(run_dir)
     second = start_runner(run_dir, tmp_path / "second.out")
     assert second.wait(15) == 1, second.output.read_text()

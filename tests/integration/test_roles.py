@@ -29,6 +29,7 @@ ALLOWED = {
     ("tickets", "GET", "/queue"): DESK,
     ("tickets", "GET", "/desk-policy"): {"staff", *DESK},
     ("tickets", "PUT", "/desk-policy"): {"manager"},
+    ("tickets", "GET", "/categories"): {"staff", *DESK},
     ("tickets", "POST", "/sla/what-if"): {"manager"},
     ("tickets", "POST", "/work-orders"): AGENTS,
     ("tickets", "GET", "/work-orders"): DESK,

@@ -133,6 +133,8 @@ async def test_a_manager_sets_the_desk_policy_and_bad_policies_are_refused_by_fi
     assert saved.status_code == 200, saved.text
     assert saved.headers["ETag"] == '"1"'
     await open_ticket(desk, tokens, category="radio_systems")
+    offered = (await desk.tickets.get("/categories", headers=tokens.headers("staff"))).json()["categories"]
+    assert offered[0] == "hardware" and offered[-1] == "radio_systems"  # what the staff desk page offers
     broken = {**policy, "calendar": {**policy["calendar"], "timezone": "Mars/Olympus"}}
     refused = await desk.tickets.put("/desk-policy", json=broken, headers=manager)
     assert refused.status_code == 422 and "timezone" in refused.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import shlex
 import signal
@@ -115,11 +116,12 @@ def run(stack: Stack, base_port: int) -> None:
     env = child_env(stack, public_key_of(private_key))
     urls = start_services(stack, env, base_port)
     tokens = role_tokens(private_key)
-    load_demo_data(urls["tickets"], tokens["STAFF_TOKEN"])
+    load_demo_data(urls, tokens)
     shown = {f"{name.upper()}_URL": url for name, url in urls.items()}
     shown |= {key: env[key] for key in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     shown |= {key: env[key] for key in ("SMTP_HOST", "SMTP_PORT", "MAIL_DIR") if key in env}  # mailed notices
     announce(stack, shown | tokens, time.monotonic() - started)
+    print(sign_in_links(urls, tokens), flush=True)
     supervise(stack)
 
 
@@ -183,6 +185,8 @@ def embedded_broker(stack: Stack) -> str:
 def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[str, str]:
     """Start everything at once (each migrates its own schema), then wait for each /readyz."""
     ports = pick_ports(base_port)
+    urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
+    env = {**env, **page_env({name: urls[name] for name in SERVICES})}
     for name in SERVICES:
         with signals_held():
             stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
@@ -191,11 +195,15 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
             stack.children.append(spawn(name, [sys.executable, "-m", module], {**env, "WORKER_PORT": str(ports[name])},
                                         stack.logs))
     write_pids(stack)
-    urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
     deadline = time.monotonic() + READY_TIMEOUT
     for child in stack.children:
         wait_ready(child, urls[child.name], deadline)
     return urls
+
+
+def page_env(service_urls: dict[str, str]) -> dict[str, str]:
+    """The pages call every service from the browser: where each is, and that each lets the others' pages in."""
+    return {"SERVICE_URLS": json.dumps(service_urls), "CORS_ORIGINS": json.dumps(list(service_urls.values()))}
 
 
 def pick_ports(base_port: int) -> dict[str, int]:
@@ -246,15 +254,45 @@ def role_token(private_key: str, role: str) -> str:
                 issuer=auth_setting("issuer"), audience=auth_setting("audience"))  # fmt: skip
 
 
-def load_demo_data(tickets_url: str, staff_token: str) -> None:
-    """Open the demo tickets; their fixed Idempotency-Keys make a restart answer the first 201 instead."""
+# The page each role works in; the desk is staff's, technicians may open tickets there too.
+PAGES = {"staff": ("tickets", "desk"), "technician": ("tickets", "desk"), "manager": ("metrics", "dashboard"),
+         "auditor": ("metrics", "dashboard"), "reporting": ("metrics", "dashboard")}
+
+
+def sign_in_links(urls: dict[str, str], tokens: dict[str, str]) -> str:
+    """A development link per role that signs the browser in with that role's token (an OIDC deployment signs in
+    at its issuer instead); the token rides in the fragment, which the browser never sends to a server."""
+    links = [f"  {role:<11}{urls[service]}/{page}#access_token={tokens[f'{role.upper()}_TOKEN']}"
+             for role, (service, page) in PAGES.items()]
+    return "sign in to the pages (development links, valid 12 hours):\n" + "\n".join(links)
+
+
+def load_demo_data(urls: dict[str, str], tokens: dict[str, str]) -> None:
+    """Open the demo tickets and give the demo staff member a laptop; fixed Idempotency-Keys make a restart answer
+    the first result instead (and a laptop registered before the keys expired is left as it is)."""
     for number, values in enumerate(DEMO_TICKETS, 1):
-        key = f"demo-ticket-{number}"
-        headers = {"Authorization": f"Bearer {staff_token}", "Idempotency-Key": key}
         ticket = dict(zip(DEMO_TICKET_FIELDS, values, strict=True))
-        response = httpx.post(f"{tickets_url}/tickets", json=ticket, headers=headers, timeout=10)
-        if response.status_code != 201:
-            raise StackError(f"demo ticket {key}: {response.status_code} {response.text}")
+        demo_call(f"{urls['tickets']}/tickets", ticket, tokens["STAFF_TOKEN"], f"demo-ticket-{number}")
+    laptop = demo_call(f"{urls['assets']}/devices", DEMO_LAPTOP, tokens["TECHNICIAN_TOKEN"], "demo-laptop",
+                       already=409)  # fmt: skip
+    if laptop is not None:
+        demo_call(f"{urls['assets']}/devices/{laptop['id']}/assign", {"person_id": "demo-staff"},
+                  tokens["TECHNICIAN_TOKEN"], "demo-laptop-assigned")  # fmt: skip
+
+
+DEMO_LAPTOP = {"asset_tag": "DEMO-0001", "kind": "laptop", "holds_storage": True, "manufacturer": "Dell",
+               "model": "Latitude 7440"}
+
+
+def demo_call(url: str, body: dict, token: str, key: str, already: int | None = None) -> dict | None:
+    """POST one piece of demo data; `already` is the status saying it exists (then None)."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    response = httpx.post(url, json=body, headers=headers, timeout=10)
+    if response.status_code == already:
+        return None
+    if response.status_code not in (200, 201):
+        raise StackError(f"demo data {key}: {response.status_code} {response.text}")
+    return response.json()
 
 
 def announce(stack: Stack, values: dict[str, str], seconds: float) -> None:

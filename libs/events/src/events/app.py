@@ -9,6 +9,7 @@ from importlib.resources.abc import Traversable
 import asyncpg
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from events import store, tasks
@@ -20,6 +21,7 @@ from events.idempotency import purge_expired_keys
 from events.jobs import PeriodicJob, run_every
 from events.logging import configure_logging
 from events.openapi import install_documented_openapi
+from events.pages import cors_policy
 from events.relay import run_relay
 from events.republish import republish
 from events.settings import ServiceSettings
@@ -68,6 +70,8 @@ def service_app(
     # Added first, so it runs inside the correlation middleware: its refusals are logged and carry the id.
     app.add_middleware(RequestGuard, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service)
+    if settings.cors_origins:  # outermost: a browser's preflight is answered before anything else looks at it
+        app.add_middleware(CORSMiddleware, **cors_policy(settings.cors_origins))
     install_problem_handlers(app)
     install_documented_openapi(app)
     add_operational_routes(app)

@@ -14,6 +14,7 @@ from events.web import Answer, CommandCall, Pool, answered
 from tickets import service
 from tickets.api.policy_models import (
     BreachCounts,
+    CategoriesResponse,
     DeskPolicyResponse,
     SetDeskPolicyRequest,
     WhatIfRequest,
@@ -77,6 +78,14 @@ async def get_desk_policy(pool: Pool, principal: Member) -> Response:
     async with pool.acquire() as conn:
         policy = await service.load_policy(conn, principal.tenant)
     return answered(policy_body(policy.state), policy.version)
+
+
+@router.get("/categories", response_model=CategoriesResponse)
+async def ticket_categories(pool: Pool, principal: Member) -> CategoriesResponse:
+    """What a ticket may be opened with: the standard categories, then the desk's own."""
+    async with pool.acquire() as conn:
+        policy = await service.load_policy(conn, principal.tenant)
+    return CategoriesResponse(categories=list(policy.state.all_categories))
 
 
 @router.put("/desk-policy", response_model=DeskPolicyResponse)

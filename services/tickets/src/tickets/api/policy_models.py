@@ -61,6 +61,10 @@ class DeskPolicyResponse(BaseModel):
     reopen_window_days: int
 
 
+class CategoriesResponse(BaseModel):
+    categories: list[str]
+
+
 def policy_body(policy: DeskPolicy) -> dict:
     """The policy as GET and PUT answer it (a policy stored before today's bounds is shown as it is)."""
     return DeskPolicyResponse.model_construct(
