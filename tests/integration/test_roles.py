@@ -179,6 +179,7 @@ ALLOWED = {
     ("metrics", "GET", "/mbn/results"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/results/{measure}"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/results/{measure}/devices"): {"manager", "auditor", "reporting"},  # what it counted
+    ("metrics", "GET", "/mbn/amortization"): {"manager", "auditor", "reporting"},  # what it counted
     ("metrics", "GET", "/mbn/results/{measure}/spending"): {"manager", "auditor", "reporting"},  # INTN243's actuals
     ("metrics", "GET", "/mbn/definitions"): {"manager", "auditor", "reporting"},
     ("metrics", "GET", "/mbn/benchmark"): {"manager", "auditor", "reporting"},

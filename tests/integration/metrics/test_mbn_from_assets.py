@@ -196,6 +196,14 @@ async def test_the_years_amortization_is_each_devices_amount_added_up_and_a_mana
         "L-1": Decimal("333.33"),
         "L-2": Decimal("375.00"),
     }
+    yearly = await client.get("/mbn/amortization", params={"from_year": YEAR, "to_year": YEAR}, headers=manager)
+    [year] = yearly.json()["years"]  # the dashboard's amortization per year
+    assert (year["fiscal_year"], Decimal(year["amount"]), year["devices"]) == (YEAR, hand_worked, 4)
+    every = [y["fiscal_year"] for y in (await client.get("/mbn/amortization", headers=manager)).json()["years"]]
+    assert every[0] == 2022 and every == sorted(every) and YEAR in every  # D-1, bought in January 2022, first
+    csv = await client.get("/mbn/amortization", params={"to_year": YEAR, "format": "csv"}, headers=manager)
+    assert csv.text.splitlines()[0] == "fiscal_year,amount,devices"
+    assert csv.text.splitlines()[-1] == f"{YEAR},{hand_worked},4"
 
     await record(client, manager, "INTN216", "7")  # the manager counted the phones another way: that figure counts
     await record(client, manager, "INTN243T.amortization", "5000.00")

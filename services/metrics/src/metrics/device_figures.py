@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from events.auth import MetricsReader
@@ -23,6 +23,7 @@ from events.contracts.metrics import CountedInput, InputProvenance
 from events.db import page
 from events.web import Pool
 from metrics.device_history import OWNED
+from metrics.mbn import views
 from metrics.mbn.definitions import AMORTIZATION
 
 INPUT_OF_CLASS = {MbnClass.LAPTOPS_TABLETS: "INTN212", MbnClass.DESKTOPS_THIN_CLIENTS: "INTN214",
@@ -138,3 +139,36 @@ async def _devices_of(conn, tenant: str, measure: str, fiscal_year: int, limit: 
         return await page(conn, columns, _AMORTIZED, order, args, limit, offset)
     columns, args = "device_id, asset_tag, mbn_class, NULL AS amortization", [tenant, close_of(fiscal_year)]
     return await page(conn, columns, _HELD, order, [*args, CLASSES_OF[measure]], limit, offset)
+
+
+class AmortizationYear(BaseModel):
+    fiscal_year: int
+    amount: Decimal = Field(description="the devices' amortization in the year, added up (CAD)")
+    devices: int = Field(description="how many devices were amortized in the year")
+
+
+class AmortizationByYear(BaseModel):
+    source: str
+    years: list[AmortizationYear] = Field(description="each fiscal year with amortization, in order")
+
+
+AMORTIZATION_CSV = {200: {"description": "with `format=csv` or `Accept: text/csv`: the columns fiscal_year, amount,"
+                          " devices", "content": {"text/csv": {"schema": {"type": "string"}}}}}  # fmt: skip
+
+
+@router.get("/mbn/amortization", response_model=AmortizationByYear, responses=AMORTIZATION_CSV)
+async def amortization_by_year(
+    request: Request, pool: Pool, principal: MetricsReader, from_year: Year | None = None, to_year: Year | None = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv, or JSON (the default)")] = None,
+) -> AmortizationByYear | Response:
+    """INTN243T's amortization for every fiscal year, from the assets events, whether or not the year's other
+    INTN243T inputs are in: the yearly figure `/mbn/results` counts, and `/mbn/results/INTN243T/devices` details."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT fiscal_year, sum(amount) AS amount, count(*) AS devices FROM device_amortization"
+            " WHERE tenant = $1 AND fiscal_year BETWEEN $2 AND $3 GROUP BY fiscal_year ORDER BY fiscal_year",
+            principal.tenant, from_year or 1990, to_year or 2100,
+        )
+    if views.wants_csv(request, format):
+        return views.csv_response(rows, "amortization.csv", columns=("fiscal_year", "amount", "devices"))
+    return AmortizationByYear(source=SOURCE, years=[AmortizationYear(**row) for row in rows])

@@ -1,10 +1,12 @@
 """The metrics app: `uvicorn --factory metrics.main:create_app`. The projector runs as its own process."""
 
 from importlib.resources import files
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from events.app import service_app
+from events.pages import serve_page
 from metrics.api import router
 from metrics.api_kpis import router as kpis_router
 from metrics.api_mbn import router as mbn_router
@@ -25,4 +27,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(mbn_devices_router)
     app.include_router(mbn_spending_router)  # the spending behind INTN243
     app.include_router(kpis_router)  # after `router`: its /kpis/tickets-opened goes before /kpis/{kpi_id}
+    serve_page(app, "dashboard", Path(__file__).parent / "pages")  # the IT manager's dashboard (issue 12)
     return app

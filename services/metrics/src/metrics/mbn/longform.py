@@ -156,10 +156,15 @@ def published_results(text: str) -> dict[tuple[int, str, str], str]:
 
 
 def written(rows: Iterable[Sequence[object]]) -> str:
-    """The rows under the long-form header, RFC 4180 line breaks, text that would be a formula defused."""
+    """The rows under the long-form header."""
+    return table(COLUMNS, rows)
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The rows under `columns`, RFC 4180 line breaks, text that would be a formula defused."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     writer.writerows([_written(value) for value in row] for row in rows)
     return out.getvalue()
 

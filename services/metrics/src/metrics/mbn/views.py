@@ -30,9 +30,11 @@ def wants_csv(request: Request, format: str | None) -> bool:
     return CSV in request.headers.get("accept", "")
 
 
-def csv_response(rows: Iterable[tuple], filename: str) -> Response:
+def csv_response(rows: Iterable[tuple], filename: str, columns: tuple[str, ...] = longform.COLUMNS) -> Response:
+    """The rows as a CSV file, in the long-form columns unless told others."""
     return Response(
-        longform.written(rows), media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        longform.table(columns, rows), media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -1,6 +1,6 @@
 // The staff self-service desk: the knowledge base first, then the caller's tickets and security notices, all
 // through the tickets, training and assets APIs with the caller's own token.
-import { apiFor, claimsOf, el, pageConfig, report, signIn, signOut } from "/static/kit/session.js";
+import { attempt, el, report, startPage } from "/static/kit/session.js";
 
 const $ = (selector) => document.querySelector(selector);
 const message = $("#message");
@@ -8,16 +8,6 @@ let api;
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
 const words = (text) => String(text).replace(/^[a-z]+\./, "").replace(/_/g, " ");
-
-async function attempt(action) {
-  message.hidden = true;
-  try {
-    return await action();
-  } catch (error) {
-    report(message, error);
-    return undefined;
-  }
-}
 
 // --- the knowledge base ------------------------------------------------------------------------------------
 async function search(q) {
@@ -163,23 +153,10 @@ async function listNotices() {
 }
 
 // --- start -----------------------------------------------------------------------------------------------------
-async function start() {
-  const config = await pageConfig("desk");
-  const token = await signIn(config);
-  if (!token) {
-    $("#signed-out").hidden = false;
-    return;
-  }
-  api = apiFor(config, token);
-  const claims = claimsOf(token);
-  $("#who").textContent = `${claims.sub} (${claims.roles.join(", ")})`;
-  $("#sign-out").hidden = false;
-  $("#sign-out").addEventListener("click", signOut);
+startPage("desk", async (client) => {
+  api = client;
   $("#desk").hidden = false;
   $("#search").addEventListener("submit", (e) => { e.preventDefault(); attempt(() => search(e.target.q.value)); });
   $("#new-ticket").addEventListener("submit", (e) => { e.preventDefault(); attempt(() => openTicket(e.target)); });
   await attempt(() => Promise.all([fillTicketForm(), listTickets(), listNotices()]));
-  document.body.dataset.ready = "true";
-}
-
-start().catch((error) => report(message, error));
+});

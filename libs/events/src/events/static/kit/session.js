@@ -118,6 +118,41 @@ export function apiFor(config, token) {
   };
 }
 
+// Every page's frame: sign the user in (a page nobody is signed in to shows its #signed-out section), say who they
+// are (#who) with a way out (#sign-out), run the page with its API client, and mark it ready for whoever waits.
+export async function startPage(page, run) {
+  try {
+    const config = await pageConfig(page);
+    const token = await signIn(config);
+    if (!token) {
+      document.querySelector("#signed-out").hidden = false;
+      return;
+    }
+    const claims = claimsOf(token);
+    document.querySelector("#who").textContent = `${claims.sub} (${claims.roles.join(", ")})`;
+    const out = document.querySelector("#sign-out");
+    out.hidden = false;
+    out.addEventListener("click", signOut);
+    await run(apiFor(config, token), claims);
+  } catch (error) {
+    report(document.querySelector("#message"), error);
+  } finally {
+    document.body.dataset.ready = "true";
+  }
+}
+
+// Runs a user's action; a refusal shows in the page's #message instead of breaking the page.
+export async function attempt(action) {
+  const message = document.querySelector("#message");
+  message.hidden = true;
+  try {
+    return await action();
+  } catch (error) {
+    report(message, error);
+    return undefined;
+  }
+}
+
 // Shows an API's refusal (or any failure) where the page keeps its messages, for screen readers too.
 export function report(region, error) {
   region.textContent = error instanceof ApiError ? `${error.status}: ${error.message}` : String(error.message || error);
