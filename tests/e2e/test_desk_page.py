@@ -99,6 +99,12 @@ async def test_staff_open_a_ticket_from_the_page_and_follow_it_to_a_rating(desk,
         await page.get_by_role("button", name="I have read it").click()
         await page.get_by_text("Acknowledged").wait_for()
 
+        stranger = await browser.new_page()  # a tab of its own, holding no token
+        await stranger.goto(f"{desk.urls['tickets']}/desk")
+        await stranger.wait_for_selector("body[data-ready=true]")
+        assert await stranger.get_by_text("Sign in with your city account to reach the service desk.").is_visible()
+        assert await stranger.locator("#desk").is_hidden()
+
     closed = await ok(await desk.clients["tickets"].get(f"/tickets/{ticket['id']}", headers=tom))
     assert (closed["status"], closed["satisfaction"]) == ("closed", 5)
     notices = await ok(await desk.clients["assets"].get("/me/notices", headers=tokens.headers("staff", sub="alice")))

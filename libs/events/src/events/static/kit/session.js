@@ -118,21 +118,21 @@ export function apiFor(config, token) {
   };
 }
 
-// Every page's frame: sign the user in (a page nobody is signed in to shows its #signed-out section), say who they
-// are (#who) with a way out (#sign-out), run the page with its API client, and mark it ready for whoever waits.
+// Every page's frame: sign the user in (else say how, in the words of main's data-signed-out), say who they are
+// with a way out in the header's nav, run the page with its API client, and mark it ready for whoever waits.
 export async function startPage(page, run) {
   try {
     const config = await pageConfig(page);
     const token = await signIn(config);
+    const main = document.querySelector("main");
     if (!token) {
-      document.querySelector("#signed-out").hidden = false;
+      main.append(el("section", { id: "signed-out" }, el("h2", {}, "Sign in"), el("p", {}, main.dataset.signedOut)));
       return;
     }
     const claims = claimsOf(token);
-    document.querySelector("#who").textContent = `${claims.sub} (${claims.roles.join(", ")})`;
-    const out = document.querySelector("#sign-out");
-    out.hidden = false;
-    out.addEventListener("click", signOut);
+    document.querySelector("header nav").append(el("ul", {},
+      el("li", { class: "signed-in", id: "who" }, `${claims.sub} (${claims.roles.join(", ")})`),
+      el("li", {}, el("button", { class: "secondary outline", id: "sign-out", onclick: signOut }, "Sign out"))));
     await run(apiFor(config, token), claims);
   } catch (error) {
     report(document.querySelector("#message"), error);
