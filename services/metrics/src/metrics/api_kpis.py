@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from events import csvfiles
 from events.auth import MetricsReader
 from events.errors import NotFound, Unprocessable
 from events.fields import Day
@@ -18,14 +19,10 @@ from metrics.kpis.periods import By
 router = APIRouter(tags=["kpis"])
 
 MAX_DAYS = 3661  # ten years and a day: a series stays small whatever `by`
-CSV = "text/csv"
-CSV_RESPONSE = {
-    200: {
-        "description": "with `format=csv` or `Accept: text/csv`: one row per period, member and part,"
-        f" in the columns {', '.join(CSV_COLUMNS)}",
-        "content": {CSV: {"schema": {"type": "string"}}},
-    }
-}
+CSV_RESPONSE = csvfiles.documented(
+    "with `format=csv` or `Accept: text/csv`: one row per period, member and part, in the columns"
+    f" {', '.join(CSV_COLUMNS)}"
+)
 Group = Literal["priority", "category", "channel", "group"]
 KpiId = Annotated[str, Path(min_length=1, max_length=100, description="e.g. desk.first-contact-resolution")]
 
@@ -60,13 +57,8 @@ async def kpi_series(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         timezone = await queries.timezone_of(conn, principal.tenant)
         points = await queries.series(conn, principal.tenant, kpi, start, end, by, group)
-    if _wants_csv(request, format):
-        filename = f"{kpi.key.replace('@', '-v')}_{start}_{end}.csv"
-        return Response(
-            series_csv(kpi, group, points),
-            media_type=CSV,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+    if csvfiles.wanted(request, format):
+        return csvfiles.attachment(series_csv(kpi, group, points), f"{kpi.key.replace('@', '-v')}_{start}_{end}.csv")
     return Response(series_json(kpi, timezone, start, end, by, group, points), media_type="application/json")
 
 
@@ -88,9 +80,3 @@ def _check(kpi: Kpi, start: date, end: date, group: str | None) -> None:
     if group is not None and group not in kpi.groups:
         can = f"only by {', '.join(kpi.groups)}" if kpi.groups else "not broken down by any group"
         raise Unprocessable("group", f"{kpi.key} is {can}")
-
-
-def _wants_csv(request: Request, format: str | None) -> bool:
-    if format is not None:
-        return format == "csv"
-    return CSV in request.headers.get("accept", "")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from events import csvfiles
 from events.auth import Manager, MetricsReader
 from events.contracts.metrics import Tier
 from events.envelope import Context
@@ -110,7 +111,7 @@ async def mbn_results(
     """The tenant's MBN measures for the fiscal year: value, numerator, denominator, definition version, the inputs
     counted with their provenance, flags; after a close, the frozen figures with any restatement beside them."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        if views.wants_csv(request, format):
+        if csvfiles.wanted(request, format):
             rows = await submissions.result_rows(conn, principal.tenant, fiscal_year)
             return views.csv_response(
                 views.results_rows(fiscal_year, principal.tenant, tier, rows, restated), f"mbn-{fiscal_year}.csv"
@@ -155,7 +156,7 @@ async def mbn_benchmark(
         every = await benchmark.rows_of(conn, fiscal_year, measure)
         own = await submissions.own_values(conn, principal.tenant, fiscal_year, measure)
     rows = benchmark.of_municipality(every, municipality)
-    if views.wants_csv(request, format):
+    if csvfiles.wanted(request, format):
         return views.csv_response(views.benchmark_rows(rows), "mbn-benchmark.csv")
     places = benchmark.places(every, own, tier)
     return BenchmarkResponse(**views.benchmark_body(rows, benchmark.tiers(every), places))

@@ -17,6 +17,7 @@ import asyncpg
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from events import csvfiles
 from events.auth import MetricsReader
 from events.contracts.assets import MbnClass
 from events.contracts.metrics import CountedInput, InputProvenance
@@ -152,8 +153,9 @@ class AmortizationByYear(BaseModel):
     years: list[AmortizationYear] = Field(description="each fiscal year with amortization, in order")
 
 
-AMORTIZATION_CSV = {200: {"description": "with `format=csv` or `Accept: text/csv`: the columns fiscal_year, amount,"
-                          " devices", "content": {"text/csv": {"schema": {"type": "string"}}}}}  # fmt: skip
+AMORTIZATION_CSV = csvfiles.documented(
+    "with `format=csv` or `Accept: text/csv`: the columns fiscal_year, amount, devices"
+)
 
 
 @router.get("/mbn/amortization", response_model=AmortizationByYear, responses=AMORTIZATION_CSV)
@@ -169,6 +171,6 @@ async def amortization_by_year(
             " WHERE tenant = $1 AND fiscal_year BETWEEN $2 AND $3 GROUP BY fiscal_year ORDER BY fiscal_year",
             principal.tenant, from_year or 1990, to_year or 2100,
         )
-    if views.wants_csv(request, format):
+    if csvfiles.wanted(request, format):
         return views.csv_response(rows, "amortization.csv", columns=("fiscal_year", "amount", "devices"))
     return AmortizationByYear(source=SOURCE, years=[AmortizationYear(**row) for row in rows])

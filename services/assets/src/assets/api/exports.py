@@ -8,12 +8,11 @@ from fastapi import Response
 
 from assets.device_csv import COLUMNS, EXPORT_ONLY, cell
 from assets.domain.device_state import mbn_class_of
+from events import csvfiles
 from events.contracts.assets import DeviceKind
 
-CSV = "text/csv"
-CSV_RESPONSE = {200: {"description": "with `format=csv`: every device the search finds (not paged), a header row "
-                                     "of the import's columns first, then status, mbn_class and person_id",
-                      "content": {CSV: {"schema": {"type": "string"}}}}}
+CSV_RESPONSE = csvfiles.documented("with `format=csv`: every device the search finds (not paged), a header row of the"
+                                   " import's columns first, then status, mbn_class and person_id")
 
 # What the search found (as of then, with `as_of`), with the rest of each device's description as it stands now.
 _EXPORT = """
@@ -34,8 +33,7 @@ async def devices_csv(conn: asyncpg.Connection, where: str, args: list) -> Respo
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180's line break
     writer.writerow([*COLUMNS, *EXPORT_ONLY])
     writer.writerows([cell(value) for value in _cells(row)] for row in rows)
-    return Response(out.getvalue(), media_type=CSV,
-                    headers={"Content-Disposition": 'attachment; filename="devices.csv"'})
+    return csvfiles.attachment(out.getvalue(), "devices.csv")
 
 
 def _cells(row: asyncpg.Record) -> list:

@@ -5,37 +5,24 @@ from collections.abc import Iterable
 from dataclasses import asdict
 
 import asyncpg
-from fastapi import Request, Response
+from fastapi import Response
 
+from events import csvfiles
 from metrics.mbn import longform
 from metrics.mbn.benchmark import Place, TierFigures
 from metrics.mbn.definitions import INPUTS, by_id
 from metrics.mbn.models import definition_body
 
-CSV = "text/csv"
-CSV_RESPONSE = {
-    200: {
-        "description": "with `format=csv` or `Accept: text/csv`: the rows in the columns of the MBN"
-        " long-form file (fiscal_year, municipality, tier, measure_number, measure_name,"
-        " numerator, denominator, result)",
-        "content": {CSV: {"schema": {"type": "string"}}},
-    }
-}
+CSV_RESPONSE = csvfiles.documented(
+    "with `format=csv` or `Accept: text/csv`: the rows in the columns of the MBN long-form file (fiscal_year,"
+    " municipality, tier, measure_number, measure_name, numerator, denominator, result)"
+)
 FIGURES = ("definition", "value", "ratio", "numerator", "denominator", "sources", "flags", "computed_at")
-
-
-def wants_csv(request: Request, format: str | None) -> bool:
-    if format is not None:
-        return format == "csv"
-    return CSV in request.headers.get("accept", "")
 
 
 def csv_response(rows: Iterable[tuple], filename: str, columns: tuple[str, ...] = longform.COLUMNS) -> Response:
     """The rows as a CSV file, in the long-form columns unless told others."""
-    return Response(
-        longform.table(columns, rows), media_type=CSV,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csvfiles.attachment(longform.table(columns, rows), filename)
 
 
 def status_of(submission: asyncpg.Record | None) -> str:
