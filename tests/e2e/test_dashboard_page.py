@@ -51,11 +51,15 @@ async def given_a_months_work(suite, tokens, settings_for, year: int) -> None:
                                  headers=tom))  # fmt: skip
     await ok(await desk.post(f"/tickets/{opened[0]}/satisfaction", json={"score": 4}, headers=alice))
     for i, kind in enumerate(DEVICES):
+        # The smartphone, bought last December for a year, falls due for refresh in this fiscal year.
+        bought, life = (f"{year - 1}-12-20", 12) if kind == "smartphone" else (f"{year}-01-15", 48)
         body = {"asset_tag": f"CITY-{i}", "kind": kind, "holds_storage": kind != "smartphone",
-                "purchase": {"purchased_on": f"{year}-01-15", "cost": "1200.00"},
-                "amortization": {"useful_life_months": 48}}  # fmt: skip
+                "purchase": {"purchased_on": bought, "cost": "1200.00"},
+                "amortization": {"useful_life_months": life}}  # fmt: skip
         device = await ok(await inventory.post("/devices", json=body, headers=tom), 201)
         await ok(await inventory.post(f"/devices/{device['id']}/install", json={"location": "City Hall"}, headers=tom))
+    await ok(await inventory.post("/model-prices", json={"kind": "smartphone", "unit_price": "900.00"},
+                                  headers=tokens.headers("manager", sub="mia")), 201)  # what replacing one costs
     figures = {2018: {"INTN010": "1000", "INTN212": "700", "INTN214": "500", "INTN216": "0", "INTN001": "160000",
                       "INTN105": "400000"},
                year: {"INTN010": "100", "INTN001": "50000", "INTN105": "120000",
@@ -149,7 +153,10 @@ async def test_the_manager_sees_the_months_figures_and_staff_see_none(suite, tok
         amortization = await chart_data(page, "amortization")
         assert amortization["labels"][-1] == str(today.year)
         assert Decimal(str(amortization["datasets"][0]["data"][-1])) == Decimal(expected["amortization"][0])
-        assert await page.locator("canvas[role=img][aria-label]").count() == 7
+        refresh = await chart_data(page, "refresh")
+        assert refresh["labels"][-1] == f"{today.year}-12" and series(refresh, "Replacement cost (CAD)")[-1] == 900
+        assert "1 devices fall due" in await page.locator("#chart-refresh").get_attribute("aria-label")
+        assert await page.locator("canvas[role=img][aria-label]").count() == 8
 
         async with page.expect_download() as downloading:
             await tile.get_by_role("link", name="Download Open tickets as CSV").click()

@@ -82,6 +82,12 @@ async def test_the_plan_counts_devices_due_per_kind_and_class_with_their_replace
         ("2027-06", "900.00"),
         ("2027-09", "1450.00"),
     ]
+    csv = await client.get("/refresh-plan", params={"fiscal_year": 2027, "format": "csv"}, headers=boss)
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0] == "asset_tag,kind,mbn_class,model,due_on,reason,price,price_source"
+    assert [line.split(",")[0] for line in lines[1:]] == [r["asset_tag"] for r in plan["replacements"]]
+    assert lines[1].split(",")[-2:] == [str(plan["replacements"][0]["price"]), plan["replacements"][0]["price_source"]]
     prices = await answered(await client.get("/model-prices", headers=tech))
     assert [(p["model"], p["unit_price"]) for p in prices] == [("thinkpad t14", "1450.00")]
     elsewhere = await answered(

@@ -1,8 +1,5 @@
 """`GET /devices?format=csv`: every device a search finds, in the import's columns, so an export imports back."""
 
-import csv
-import io
-
 import asyncpg
 from fastapi import Response
 
@@ -29,11 +26,7 @@ ORDER BY found.asset_tag
 async def devices_csv(conn: asyncpg.Connection, where: str, args: list) -> Response:
     """The devices `where` finds (a search's FROM and WHERE), one CSV row each."""
     rows = await conn.fetch(_EXPORT.format(where=where), *args)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180's line break
-    writer.writerow([*COLUMNS, *EXPORT_ONLY])
-    writer.writerows([cell(value) for value in _cells(row)] for row in rows)
-    return csvfiles.attachment(out.getvalue(), "devices.csv")
+    return csvfiles.attachment(csvfiles.table([*COLUMNS, *EXPORT_ONLY], map(_cells, rows), cell), "devices.csv")
 
 
 def _cells(row: asyncpg.Record) -> list:

@@ -1,22 +1,25 @@
 """The refresh plan REST API: the devices falling due in a fiscal year and what replacing them costs, its adoption
 into that year's budget, and the price list that costs it; routes only."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from assets import refresh_plan
 from assets.api.budgets import BudgetReader
 from assets.api.budgets_models import BudgetResponse, budget_body
 from assets.api.refresh_plan_models import (
+    REPLACEMENT_COLUMNS,
     AdoptRefreshPlanRequest,
     ModelPriceResponse,
     RefreshPlanResponse,
     SetModelPriceRequest,
     plan_body,
+    replacements_csv,
 )
 from assets.domain.budget import calendar_month
 from assets.domain.refresh import SetModelPrice
+from events import csvfiles
 from events.auth import Desk, Manager
 from events.envelope import Context
 from events.web import Answer, CommandCall, Pool
@@ -26,19 +29,28 @@ router = APIRouter(tags=["refresh plan"])
 Year = Annotated[int, Query(ge=1990, le=2100, description="the fiscal year, named by the calendar year it ends in")]
 
 
-@router.get("/refresh-plan", response_model=RefreshPlanResponse)
+PLAN_CSV = csvfiles.documented("with `format=csv` or `Accept: text/csv`: the devices due, soonest first, up to `limit`,"
+                               f" in the columns {', '.join(REPLACEMENT_COLUMNS)}")  # fmt: skip
+
+
+@router.get("/refresh-plan", response_model=RefreshPlanResponse, responses=PLAN_CSV)
 async def get_refresh_plan(
+    request: Request,
     pool: Pool,
     principal: BudgetReader,
     fiscal_year: Year,
     limit: Annotated[int, Query(ge=0, le=5_000, description="how many of the devices due to list")] = 500,
-) -> dict[str, Any]:
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv: the devices due")] = None,
+) -> Any:
     """The devices in service reaching the end of their useful life (or, with none recorded, of their warranty) in
     the fiscal year, counted per kind and MBN class with their replacement cost at today's prices, and per month."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         found = await refresh_plan.refresh_plan(conn, principal.tenant, fiscal_year)
     labels = [calendar_month(n, fiscal_year, found["first_month"]) for n in range(1, 13)]
-    return plan_body(found, labels, limit)
+    body = plan_body(found, labels, limit)
+    if csvfiles.wanted(request, format):
+        return csvfiles.attachment(replacements_csv(body["replacements"]), f"refresh-plan-{fiscal_year}.csv")
+    return body
 
 
 @router.post("/refresh-plan/{fiscal_year}/adopt", status_code=201, response_model=BudgetResponse)

@@ -8,7 +8,9 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from assets.api.contracts_models import Money
+from assets.device_csv import cell
 from assets.domain.refresh import Replacement
+from events import csvfiles
 from events.contracts.assets import DeviceKind, MbnClass
 from events.contracts.budget import CostCentre, CostComponent
 from events.fields import Body, UserId
@@ -128,3 +130,11 @@ def plan_body(found: dict, labels: list[str], limit: int) -> dict:
         months=months,
         replacements=[_replacement(r) for r in found["replacements"][:limit]],
     ).model_dump(mode="json")
+
+
+REPLACEMENT_COLUMNS = ("asset_tag", "kind", "mbn_class", "model", "due_on", "reason", "price", "price_source")
+
+
+def replacements_csv(replacements: list[dict]) -> str:
+    """The devices due, one row each (the plan's JSON, so both answers agree)."""
+    return csvfiles.table(REPLACEMENT_COLUMNS, ([r[c] for c in REPLACEMENT_COLUMNS] for r in replacements), cell)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from events import csvfiles
 from events.contracts.metrics import Tier
 from metrics.mbn.definitions import COMPUTED, MEASURES
 from metrics.mbn.engine import Reported
@@ -161,12 +162,8 @@ def written(rows: Iterable[Sequence[object]]) -> str:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The rows under `columns`, RFC 4180 line breaks, text that would be a formula defused."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([_written(value) for value in row] for row in rows)
-    return out.getvalue()
+    """The rows under `columns`, text that would be a formula defused."""
+    return csvfiles.table(columns, rows, _written)
 
 
 def _written(value: object) -> str:

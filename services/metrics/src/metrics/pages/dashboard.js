@@ -31,13 +31,15 @@ const perPeriod = (series, points) => perPeriodOfKind(kindOf(series), series, po
 // Long ids (desk.first-contact-resolution@2) may break after a dot or before the version in a narrow tile.
 const definitionLink = (key) => el("a", { href: `#def-${key}`, class: "definition" },
   key.split(/(?<=\.)|(?=@)/).flatMap((part, i) => (i ? [el("wbr"), part] : [part])));
-function csvLink(label, path, params, filename, text = "CSV") {
-  return el("a", { href: api.url("metrics", path, { ...params, format: "csv" }), "data-csv": filename,
+function csvLink(label, path, params, filename, text = "CSV", service = "metrics") {
+  return el("a", { href: api.url(service, path, { ...params, format: "csv" }), "data-csv": filename,
     "aria-label": `Download ${label} as CSV`, onclick: (e) => {
       e.preventDefault();
-      attempt(() => api.download("metrics", path, params, filename));
+      attempt(() => api.download(service, path, params, filename));
     } }, text);
 }
+const words = (c) => (c || "all").replace(/_/g, " ");
+const money = (v) => new Intl.NumberFormat(undefined, { style: "currency", currency: "CAD" }).format(Number(v));
 const kpiCsv = (label, id, from, to, by, group, text) =>
   csvLink(label, `/kpis/${id}`, { from: iso(from), to: iso(to), by, group }, `${id}_${iso(from)}_${iso(to)}.csv`, text);
 
@@ -76,12 +78,14 @@ function trend(value, previous, format, better) {
 // --- charts ----------------------------------------------------------------------------------------------------
 // A chart with its title, definitions, CSV links, the canvas (an image with a summary for screen readers) and the
 // same figures as a table beside it.
-function chartBox(name, title, { keys = [], downloads = [], summary, config, table }) {
+function chartBox(name, title, { keys = [], rule, downloads = [], summary, config, table }) {
   const canvas = el("canvas", { id: `chart-${name}`, role: "img", "aria-label": summary }, summary);
   const box = el("article", { class: "chart", "data-chart": name },
     el("header", {}, el("h3", {}, title),
-      el("small", { class: "chart-links" }, "Definition: ", ...keys.flatMap((k, i) => [i ? ", " : "", definitionLink(k)]),
-        downloads.length ? " · " : "", ...downloads.flatMap((d, i) => [i ? ", " : "", d]))),
+      el("small", { class: "chart-links" }, keys.length ? "Definition: " : "",
+        ...keys.flatMap((k, i) => [i ? ", " : "", definitionLink(k)]),
+        keys.length && downloads.length ? " · " : "", ...downloads.flatMap((d, i) => [i ? ", " : "", d])),
+      rule ? el("details", { class: "rule" }, el("summary", {}, "How it is counted"), el("p", { class: "muted" }, rule)) : null),
     el("div", { class: "chart-box" }, canvas),
     el("details", { class: "alternative" }, el("summary", {}, "The figures as a table"),
       el("div", { class: "overflow-auto" }, el("table", { class: "compact" },
@@ -142,7 +146,6 @@ async function devicesChart(from, to) {
   const months = [...new Set(series.points.map((p) => p.period_start))].sort();
   const classes = [...new Set(series.points.map((p) => p.part))].sort();
   const at = (c, m) => series.points.find((p) => p.part === c && p.period_start === m)?.value ?? 0;
-  const words = (c) => (c || "all").replace(/_/g, " ");
   const rows = months.map((m) => [monthName(m), ...classes.map((c) => FORMATS.count(at(c, m)))]);
   const last = months.at(-1);
   return chartBox("devices", "Devices per MBN class", {
@@ -202,7 +205,6 @@ function tierChart(measure, years, own, bench, tier) {
 // The amortization of the city's devices per fiscal year, from the assets events (INTN243T's amortization part).
 function amortizationChart(yearly, definition) {
   const rows = yearly.years.map((y) => [String(y.fiscal_year), y.amount, y.devices]);
-  const money = (v) => new Intl.NumberFormat(undefined, { style: "currency", currency: "CAD" }).format(Number(v));
   used.add(definition);
   return chartBox("amortization", "Amortization of IT capital assets per year", {
     keys: [definition], downloads: [csvLink("the amortization per year", "/mbn/amortization", {}, "amortization.csv")],
@@ -211,6 +213,23 @@ function amortizationChart(yearly, definition) {
     table: { head: ["Fiscal year", "Amortization", "Devices"], rows: rows.map(([y, v, n]) => [y, money(v), n]) },
     config: { type: "bar", data: { labels: rows.map(([y]) => y), datasets: [dataset("Amortization (CAD)", rows.map(([, v]) => Number(v)), 3, { maxBarThickness: 64 })] },
       options: { scales: { y: { beginAtZero: true } } } },
+  });
+}
+
+// The devices falling due for replacement in the fiscal year, per month, at today's prices: assets' refresh plan,
+// which managers and auditors read (a reporting account's box says the API refused it).
+async function refreshChart(year) {
+  const plan = await api.get("assets", "/refresh-plan", { fiscal_year: year, limit: 0 });
+  const kinds = plan.groups.map((g) => `${g.devices} ${words(g.kind)}`).join(", ");
+  return chartBox("refresh", `Devices due for refresh in fiscal ${year}`, {
+    rule: plan.rule,
+    downloads: [csvLink(`the devices due for refresh in ${year}`, "/refresh-plan", { fiscal_year: year },
+      `refresh-plan-${year}.csv`, "The devices due (CSV)", "assets")],
+    summary: `${plan.devices} devices fall due in fiscal ${year}${kinds ? ` (${kinds})` : ""}, ${money(plan.total)} to`
+      + ` replace at today's prices${plan.overdue ? `; ${plan.overdue} in service are already past due` : ""}.`,
+    table: { head: ["Month", "Replacement cost"], rows: plan.months.map((m) => [m.month, money(m.cost)]) },
+    config: { type: "bar", data: { labels: plan.months.map((m) => m.month), datasets: [dataset("Replacement cost (CAD)",
+      plan.months.map((m) => Number(m.cost)), 2, { maxBarThickness: 48 })] }, options: { scales: { y: { beginAtZero: true } } } },
   });
 }
 
@@ -265,12 +284,13 @@ async function render() {
       el("article", { class: "tile" }, el("span", { class: "muted" }, spec.label), el("p", { role: "alert" }, String(error.message)))))),
     Promise.all([drawn(weeklyChart(chartFrom, to).then((b) => [b]), "Tickets per week"), drawn(slaChart(chartFrom, to).then((b) => [b]), "SLA compliance")]),
     drawn(mbnCharts(to.getFullYear(), form.tier.value), "MBNCanada"),
-    drawn(devicesChart(chartFrom, to).then((b) => [b]), "Devices per MBN class"),
+    Promise.all([drawn(devicesChart(chartFrom, to).then((b) => [b]), "Devices per MBN class"),
+      api.has("assets") ? drawn(refreshChart(to.getFullYear()).then((b) => [b]), "Devices due for refresh") : []]),
   ]);
   $("#tiles").replaceChildren(...tiles);
   $("#desk-charts").replaceChildren(...desk.flat());
   $("#mbn-charts").replaceChildren(...mbn.filter((b) => b.dataset.chart !== "amortization"));
-  $("#asset-charts").replaceChildren(...assets, ...mbn.filter((b) => b.dataset.chart === "amortization"));
+  $("#asset-charts").replaceChildren(...assets.flat(), ...mbn.filter((b) => b.dataset.chart === "amortization"));
   charts.forEach((make) => make());
   listDefinitions();
   document.body.dataset.ready = "true";
