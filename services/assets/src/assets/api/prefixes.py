@@ -102,12 +102,7 @@ async def add_dhcp_range(prefix_id: UUID, body: AddDhcpRangeRequest, principal: 
             description=body.description,
             at=ctx.recorded_at,
         )
-        prefix = await ipam.handle_prefix(conn, prefix_id, command, ctx, call.if_match)
-        return Answer(
-            await _detail(conn, prefix_id, ctx.tenant),
-            prefix.version,
-            location=f"/prefixes/{prefix_id}#{command.range_id}",
-        )
+        return await _carved(conn, prefix_id, command, command.range_id, ctx, call.if_match)
 
     return await call.run(principal, run)
 
@@ -126,14 +121,16 @@ async def reserve_addresses(
             purpose=body.purpose,
             at=ctx.recorded_at,
         )
-        prefix = await ipam.handle_prefix(conn, prefix_id, command, ctx, call.if_match)
-        return Answer(
-            await _detail(conn, prefix_id, ctx.tenant),
-            prefix.version,
-            location=f"/prefixes/{prefix_id}#{command.reservation_id}",
-        )
+        return await _carved(conn, prefix_id, command, command.reservation_id, ctx, call.if_match)
 
     return await call.run(principal, run)
+
+
+async def _carved(conn, prefix_id: UUID, command, piece_id: UUID, ctx: Context, if_match: int | None) -> Answer:
+    """A range set aside in the prefix (for DHCP, or reserved): the prefix as it now stands, the piece located."""
+    prefix = await ipam.handle_prefix(conn, prefix_id, command, ctx, if_match)
+    detail = await _detail(conn, prefix_id, ctx.tenant)
+    return Answer(detail, prefix.version, location=f"/prefixes/{prefix_id}#{piece_id}")
 
 
 @router.post("/prefixes/{prefix_id}/allocations", status_code=201, response_model=AllocationResponse)
