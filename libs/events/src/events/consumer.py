@@ -94,12 +94,13 @@ async def process_record(
 async def process_batch(
     pool: asyncpg.Pool, group: str, records: list[ConsumerRecord], handle: Handler, *,
     handle_batch: BatchHandler | None = None, attempts: int = 3, retry_delay: float = 0.1,
-    pause_lock: str | None = None,
+    pause_lock: str | None = None, parsed: list[Envelope] | None = None,
 ) -> list[Outcome]:
     """Apply the records in one transaction, each at most once. A lost database is waited out and the batch tried
     again; if the batch fails otherwise, its records are applied one by one (`process_record`), so a record that
-    cannot be applied is dead-lettered alone and the others still land, in order."""
-    envelopes = _parsed(records)
+    cannot be applied is dead-lettered alone and the others still land, in order. `parsed`: the records' envelopes
+    as `parsed_records` gave them, if the caller parsed them already (while the previous batch was applied)."""
+    envelopes = parsed if parsed is not None else parsed_records(records)
     while envelopes is not None and len(records) > 1:
         try:
             outcomes = await _attempt_batch(pool, group, envelopes, handle_batch or _each(handle), pause_lock)
@@ -116,7 +117,7 @@ async def process_batch(
                                  pause_lock=pause_lock) for record in records]
 
 
-def _parsed(records: list[ConsumerRecord]) -> list[Envelope] | None:
+def parsed_records(records: list[ConsumerRecord]) -> list[Envelope] | None:
     """The records' envelopes, or None if one cannot be parsed (that record is for the one-by-one path)."""
     try:
         return [Envelope.from_json(record.value or b"") for record in records]

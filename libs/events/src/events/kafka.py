@@ -40,6 +40,7 @@ def consumer(settings: ServiceSettings, group_id: str | None, *topics: str) -> A
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         metadata_max_age_ms=5000,
     )
 

@@ -1,7 +1,7 @@
 """Projections as small handlers per event class: a handler registered with `on(TicketOpened)` gets typed events."""
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from time import perf_counter
 from typing import Any
@@ -30,7 +30,11 @@ class Projection:
     `on` and `on_every` handlers run per event, in the order the events came. `on_batch` and `on_every_batch`
     handlers run once per batch the consumer applies, with that batch's events (of their classes) in order, after
     the per-event handlers: one statement for many events, for writes whose order between event classes does not
-    matter (counts, sums, rows keyed by the event). A batch of one is the same batch, so both give the same tables.
+    matter (counts, sums, rows keyed by the event). `on_events` handlers run once per batch too, with the batch's
+    events of all their classes together, in the order they came (facts folded from several event classes).
+    A batch of one is the same batch, so all give the same tables.
+
+    Each event of a batch is parsed and upcast once, whichever handlers read it.
     """
 
     def __init__(self) -> None:
@@ -38,12 +42,20 @@ class Projection:
         self._every: list[EnvelopeHandler] = []
         self._batch_by_type: dict[str, list[BatchOfEvents]] = defaultdict(list)
         self._every_batch: list[BatchOfEnvelopes] = []
+        self._in_order: list[tuple[frozenset[str], BatchOfEvents]] = []
 
     def on(self, *event_classes: type[Event]) -> Callable[[EventHandler], EventHandler]:
         return _registrar(self._by_type, event_classes)
 
     def on_batch(self, *event_classes: type[Event]) -> Callable[[BatchOfEvents], BatchOfEvents]:
         return _registrar(self._batch_by_type, event_classes)
+
+    def on_events(self, *event_classes: type[Event]) -> Callable[[BatchOfEvents], BatchOfEvents]:
+        def register(handler: BatchOfEvents) -> BatchOfEvents:
+            self._in_order.append((frozenset(cls.event_type for cls in event_classes), handler))
+            return handler
+
+        return register
 
     def on_every(self, handler: EnvelopeHandler) -> EnvelopeHandler:
         self._every.append(handler)
@@ -52,6 +64,20 @@ class Projection:
     def on_every_batch(self, handler: BatchOfEnvelopes) -> BatchOfEnvelopes:
         self._every_batch.append(handler)
         return handler
+
+    def replaced(self, handlers: Mapping[Callable, Callable]) -> "Projection":
+        """The same projection with some handlers stood in for by others taking the same arguments: a rebuild's,
+        which keep a read model in memory and write it once at the end."""
+        copy = Projection()
+        swap = lambda handler: handlers.get(handler, handler)  # noqa: E731
+        for event_type, found in self._by_type.items():
+            copy._by_type[event_type] = [swap(h) for h in found]
+        for event_type, found in self._batch_by_type.items():
+            copy._batch_by_type[event_type] = [swap(h) for h in found]
+        copy._every = [swap(h) for h in self._every]
+        copy._every_batch = [swap(h) for h in self._every_batch]
+        copy._in_order = [(types, swap(h)) for types, h in self._in_order]
+        return copy
 
     async def apply(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         await self.apply_batch(conn, [envelope])
@@ -62,30 +88,46 @@ class Projection:
             await self._apply_batch(conn, envelopes, spent)
         finally:
             for handler, seconds in spent.items():
-                _seconds_of(handler).inc(seconds)
+                _seconds_of(f"{handler.__module__}.{handler.__qualname__}").inc(seconds)
+
+    def _read(self) -> frozenset[str]:
+        """The event types some handler takes typed (they are parsed; the others only the audit history sees)."""
+        types = {*self._by_type, *self._batch_by_type}
+        for wanted, _ in self._in_order:
+            types |= wanted
+        return frozenset(types)
 
     async def _apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope], spent: dict) -> None:
+        read = self._read()
+        events = [(envelope.event(), envelope) for envelope in envelopes if envelope.type in read]
+        if self._every or self._by_type:
+            await self._per_event(conn, envelopes, events, spent)
+        for handle_envelopes in self._every_batch:
+            await _timed(spent, handle_envelopes, conn, envelopes)
         typed: dict[str, list[tuple[Any, Envelope]]] = defaultdict(list)
+        for event, envelope in events:
+            if envelope.type in self._batch_by_type:
+                typed[envelope.type].append((event, envelope))
+        for event_type, of_type in typed.items():
+            for handle_events in self._batch_by_type[event_type]:
+                await _timed(spent, handle_events, conn, of_type)
+        for wanted, handle_in_order in self._in_order:
+            chosen = [pair for pair in events if pair[1].type in wanted]
+            if chosen:
+                await _timed(spent, handle_in_order, conn, chosen)
+
+    async def _per_event(self, conn: asyncpg.Connection, envelopes: list[Envelope], events: list, spent: dict) -> None:
+        parsed = {id(envelope): event for event, envelope in events}
         for envelope in envelopes:
             for handle_envelope in self._every:
                 await _timed(spent, handle_envelope, conn, envelope)
-            handlers, batched = self._by_type.get(envelope.type), envelope.type in self._batch_by_type
-            if handlers or batched:
-                event = envelope.event()  # parsed and upcast once, whoever handles it
-                for handle_event in handlers or ():
-                    await _timed(spent, handle_event, conn, event, envelope)
-                if batched:
-                    typed[envelope.type].append((event, envelope))
-        for handle_envelopes in self._every_batch:
-            await _timed(spent, handle_envelopes, conn, envelopes)
-        for event_type, events in typed.items():
-            for handle_events in self._batch_by_type[event_type]:
-                await _timed(spent, handle_events, conn, events)
+            for handle_event in self._by_type.get(envelope.type, ()):
+                await _timed(spent, handle_event, conn, parsed[id(envelope)], envelope)
 
 
-@cache
-def _seconds_of(handler: Callable) -> Any:
-    return HANDLER_SECONDS.labels(f"{handler.__module__}.{handler.__qualname__}")
+@cache  # by name, not by handler: a rebuild's handlers (bound to what they keep in memory) are not held on to
+def _seconds_of(name: str) -> Any:
+    return HANDLER_SECONDS.labels(name)
 
 
 async def _timed(spent: dict[Callable, float], handler: Callable, *args: Any) -> None:

@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     kafka_idempotent_producer: bool = True
     kafka_session_timeout_ms: int = 10000
     kafka_heartbeat_interval_ms: int = 3000
+    # How long the broker may hold a consumer's fetch waiting for more records: short keeps the lag of a live
+    # consumer (the projector, the workers) low, at the price of more fetches while topics are idle.
+    kafka_fetch_max_wait_ms: int = 50
     kafka_max_request_size: int = 1024 * 1024  # the producer's limit: a larger record is parked, never sent
 
     relay_enabled: bool = True

@@ -15,10 +15,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from tqdm import tqdm
 
 from events import kafka
-from events.consumer import Outcome, process_batch
+from events.consumer import Outcome, parsed_records, process_batch
 from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
+from events.projection import Projection
 from metrics import reporting
+from metrics.kpis.bulk import KpisInMemory
+from metrics.kpis.handlers import keep_kpis
 from metrics.projections import PROJECTION_MIGRATIONS, READ_ONLY_INDEXES, projection, swap_lock
 from metrics.settings import Settings
 
@@ -34,22 +37,38 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[Top
     return found
 
 
-async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int], bar: tqdm) -> int:
+BATCH_RECORDS = 2000  # records a replayed batch takes in: fewer statements and commits per event than live
+
+
+async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int], bar: tqdm,
+                        applying: Projection = projection) -> int:
     """Apply records until every partition is past `end` and a poll finds nothing more; returns how many.
 
     The end offsets are only a floor: the embedded broker has been seen to report one less than it
     holds, so whatever a poll returns is applied, and the replay stops only when the topics are quiet.
+    The next batch is fetched and parsed while one is applied (Python busy while Postgres writes); a fetch is
+    only started when the replay goes on, so none is left taking records nobody applies.
     """
-    applied, quiet = 0, False
-    while not quiet or await _behind(consumer, end):
-        batches = await consumer.getmany(*end, timeout_ms=200, max_records=1000)
-        quiet = not batches
-        records = [record for partition in batches.values() for record in partition]
-        outcomes = await process_batch(pool, settings.projector_group, records, projection.apply,
-                                       handle_batch=projection.apply_batch, attempts=settings.projector_attempts)
-        applied += outcomes.count(Outcome.APPLIED)
-        bar.update(len(records))
-    return applied
+    applied, fetching = 0, asyncio.ensure_future(_fetch(consumer, end))
+    try:
+        while True:
+            records, envelopes = await fetching
+            if not records and not await _behind(consumer, end):
+                return applied
+            fetching = asyncio.ensure_future(_fetch(consumer, end))
+            outcomes = await process_batch(pool, settings.projector_group, records, applying.apply,
+                                           handle_batch=applying.apply_batch, attempts=settings.projector_attempts,
+                                           parsed=envelopes)  # fmt: skip
+            applied += outcomes.count(Outcome.APPLIED)
+            bar.update(len(records))
+    finally:
+        fetching.cancel()  # a replay that failed leaves no fetch behind (the rebuild starts again from scratch)
+
+
+async def _fetch(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> tuple[list, list | None]:
+    batches = await consumer.getmany(*end, timeout_ms=200, max_records=BATCH_RECORDS)
+    records = [record for partition in batches.values() for record in partition]
+    return records, parsed_records(records)
 
 
 async def _behind(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
@@ -69,13 +88,19 @@ async def _drop_read_only_indexes(conn: asyncpg.Connection, shadow: str) -> list
     return [row["indexdef"] for row in rows]
 
 
+# Append-only tables only read through their indexes to the rows: analysed, not vacuumed (a pass over all of them).
+NOT_VACUUMED = ("audit_history", "processed_events")
+
+
 async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, indexes: list[str]) -> None:
     """The deferred indexes built, and every table's statistics taken: the first reads after the swap would
-    otherwise be planned blind, until autovacuum gets round to the new tables."""
+    otherwise be planned blind, until autovacuum gets round to the new tables. The read models are vacuumed too, so
+    that reads answered from an index alone (a KPI's series, the devices counted) need not visit the rows."""
     for statement in indexes:
         await conn.execute(statement)
     for table in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", shadow):
-        await conn.execute(f'ANALYZE "{shadow}"."{table["tablename"]}"')
+        name = table["tablename"]
+        await conn.execute(f'{"ANALYZE" if name in NOT_VACUUMED else "VACUUM (ANALYZE)"} "{shadow}"."{name}"')
 
 
 async def _swap(conn: asyncpg.Connection, settings: Settings, shadow: str) -> None:
@@ -119,8 +144,11 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
               disable=not show_progress, file=sys.stderr) as bar:
         async with shadow_pool.acquire() as conn:
             deferred = await _drop_read_only_indexes(conn, shadow)
-        applied = await _replay_until(consumer, shadow_pool, settings, end, bar)
+        kpis = KpisInMemory()  # the bulk of the replay keeps the KPI facts in memory, written once it is done
+        applied = await _replay_until(consumer, shadow_pool, settings, end, bar,
+                                      projection.replaced({keep_kpis: kpis.keep_kpis}))
         async with shadow_pool.acquire() as conn:
+            await kpis.write(conn)
             await _ready_to_serve(conn, shadow, deferred)
         async with live_pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock(hashtext($1))", swap_lock(live))

@@ -2,7 +2,7 @@
 facts into the per-day deltas and the samples of every definition computed from them."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,16 +27,39 @@ RowKey = tuple[str, str, int, str, str, date, str]  # tenant, kpi, version, dime
 SampleRow = tuple[str, str, int, str, str, date, float, str, str, str, str, str]
 
 
+Members = tuple[tuple[str, str], ...]  # the breakdowns an entity is counted in: (dimension, member) pairs
+FlowKey = tuple[str, str, int, Members, date, str]  # tenant, kpi, version, members, day, part
+
+
 @dataclass
 class Changes:
-    """What changed facts do to the series: deltas to add to per-day rows, and the samples of each entity anew."""
+    """What changed facts do to the series: deltas to add to per-day rows, and the samples of each entity anew.
 
-    rows: dict[RowKey, list] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    The deltas are kept per set of breakdowns an entity is counted in (its priority, category, channel and group
+    together) and spread over each breakdown's rows only when asked: one sum where there would be five."""
+
+    flows: dict[FlowKey, list] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     samples: list[SampleRow] = field(default_factory=list)
     resampled: list[tuple[str, str]] = field(default_factory=list)  # (tenant, entity id) whose samples are these
 
     def nonzero_rows(self) -> dict[RowKey, list]:
-        return {key: value for key, value in self.rows.items() if value[0] or value[1]}
+        return spread(self.flows)
+
+
+def spread(flows: Mapping[FlowKey, list]) -> dict[RowKey, list]:
+    """The deltas per row: each breakdown's (dimension, member) row gets the deltas of every set it belongs to."""
+    rows: dict[RowKey, list] = {}
+    for (tenant, kpi, version, members, day, part), (n, total) in flows.items():
+        if n or total:
+            for dimension, member in members:
+                key = (tenant, kpi, version, dimension, member, day, part)
+                row = rows.get(key)
+                if row is None:
+                    rows[key] = [n, total]
+                else:
+                    row[0] += n
+                    row[1] += total
+    return {key: value for key, value in rows.items() if value[0] or value[1]}
 
 
 def fold(facts: dict[FactsKey, Facts], event: Any, envelope: Envelope, desk: Desk) -> None:
@@ -73,7 +96,7 @@ def changes(
 def _changed(found: Changes, key: FactsKey, then: Facts | None, now: Facts, kpis: Iterable[Kpi] | None) -> None:
     tenant, kind_name, entity = key
     kind = KINDS[kind_name]
-    members = (kind.members(then) if then is not None else {}), kind.members(now)
+    members = (members_of(kind, then) if then is not None else ()), members_of(kind, now)
     moved = then is None or members[0] != members[1]  # counted elsewhere now: every count moves
     changed = set() if moved else changed_fields(then, now)
     samples_then, samples_now = [], []
@@ -93,6 +116,10 @@ def _changed(found: Changes, key: FactsKey, then: Facts | None, now: Facts, kpis
         found.samples += [_sample_row(tenant, kpi, entity, item, members[1]) for kpi, item in samples_now]
 
 
+def members_of(kind: Kind, facts: Facts) -> Members:
+    return tuple(kind.members(facts).items())
+
+
 def _recount(found: Changes, tenant: str, kpi: Kpi, old: list, new: list, members: tuple, moved: bool) -> None:
     """Take the old counts away and add the new ones; where they stay in the same breakdowns, only the difference."""
     if moved:
@@ -104,15 +131,29 @@ def _recount(found: Changes, tenant: str, kpi: Kpi, old: list, new: list, member
         _add(found, tenant, kpi, members[1], difference.items())
 
 
-def _add(found: Changes, tenant: str, kpi: Kpi, members: dict[str, str], counted: Iterable[tuple[Count, int]]) -> None:
+def _add(found: Changes, tenant: str, kpi: Kpi, members: Members, counted: Iterable[tuple[Count, int]]) -> None:
+    flows = found.flows
     for item, times in counted:
         if times:
-            for dimension, member in members.items():
-                row = found.rows[(tenant, kpi.id, kpi.version, dimension, member, item.day, item.part)]
-                row[0] += times * item.n
-                row[1] += times * item.total
+            row = flows[(tenant, kpi.id, kpi.version, members, item.day, item.part)]
+            row[0] += times * item.n
+            row[1] += times * item.total
 
 
-def _sample_row(tenant: str, kpi: Kpi, entity: str, item: Sample, m: dict[str, str]) -> SampleRow:
+def counted(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members, int]]) -> Iterator[tuple]:
+    """What each entity's facts contribute to the definition's series, whole (not a change): per-day rows
+    (tenant, kpi, version, breakdowns, day, part, n, total), `breakdowns` the number standing for the entity's
+    members, or for a sampled definition, sample rows. `entries` give each entity's facts, members and that number."""
+    contribute, sampled = kind.contributions[kpi.id], kpi.measure in SAMPLED
+    for (tenant, _, entity), facts, members, breakdowns in entries:
+        for item in contribute(facts, kpi):
+            if sampled:
+                yield _sample_row(tenant, kpi, entity, item, members)
+            else:
+                yield tenant, kpi.id, kpi.version, breakdowns, item.day, item.part, item.n, item.total
+
+
+def _sample_row(tenant: str, kpi: Kpi, entity: str, item: Sample, members: Members) -> SampleRow:
+    m = dict(members)
     dims = (m.get("priority", ""), m.get("category", ""), m.get("channel", ""), m.get("group", ""))
     return (tenant, kpi.id, kpi.version, entity, item.part, item.day, item.value, item.who, *dims)

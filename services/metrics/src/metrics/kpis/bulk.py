@@ -1,0 +1,148 @@
+"""The KPIs of a fresh projection kept in memory while a rebuild replays the topics, and written once at the end.
+
+Series depend only on the facts (metrics.kpis.replay computes them from the facts alone), so a rebuild need not
+write each event's deltas: it folds every event into facts held here and, when the replay is done, writes the facts
+and computes each definition's series from them in one pass. Desk policies and FTE figures are still written with
+their batch, as the live handler writes them.
+
+What a batch folds counts only once its transaction has committed: each batch's changes are held apart with the id
+of the transaction that applied them, and kept or dropped as Postgres says that transaction ended. So a batch that
+fails (and is then applied record by record, a bad record dead-lettered) leaves nothing behind here either, and
+the dedupe rows and the facts stay one. A crash loses the memory and the shadow schema with it: the rebuild starts
+again from scratch.
+"""
+
+import asyncio
+import itertools
+from collections import ChainMap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from metrics.kpis import compute, store
+from metrics.kpis.compute import KINDS, FactsKey, Members
+from metrics.kpis.definitions import SAMPLED, Kpi
+from metrics.kpis.handlers import fold_batch
+from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A batch's changes, until its transaction is known to have committed."""
+
+    transaction: int
+    facts: dict[FactsKey, Facts]
+    desks: dict[str, tuple[datetime, Desk]]
+
+
+class KpisInMemory:
+    """Stands in for `metrics.kpis.handlers.keep_kpis` during a rebuild (`Projection.replaced`): `keep_kpis` folds,
+    `write` writes everything once the replay is over. For a projection whose KPI tables start empty."""
+
+    def __init__(self) -> None:
+        self.facts: dict[FactsKey, Facts] = {}
+        self.desks: dict[str, tuple[datetime | None, Desk]] = {}  # each tenant's latest policy, by when it changed
+        self._pending: _Pending | None = None
+        self._checked_empty = False
+
+    async def keep_kpis(self, conn: asyncpg.Connection, events: list[tuple]) -> None:
+        await self._settle(conn)
+        tenants = {envelope.tenant for _, envelope in events}
+        await self._know_desks(conn, tenants - set(self.desks))
+        desks = {tenant: self.desks[tenant][1] for tenant in tenants}
+        facts: ChainMap = ChainMap({}, self.facts)  # the batch's writes go to its own map
+        folded = fold_batch(events, desks, facts)
+        await folded.write(conn)
+        changed_desks = {tenant: (e.at, desks[tenant]) for tenant, e in folded.policies.items()}
+        self._pending = _Pending(await _transaction(conn), facts.maps[0], changed_desks)
+
+    async def write(self, conn: asyncpg.Connection) -> int:
+        """Write the facts and every definition's series computed from them, in one transaction; returns how many
+        facts. The memory is let go of: the projection goes on with the live handler."""
+        await self._settle(conn)
+        async with conn.transaction():
+            await store.copy_facts(conn, list(self.facts.items()))
+            await store.stage_flows(conn)
+            breakdowns: dict[Members, int] = {}
+            async with _Writer(conn) as writer:
+                for kind in KINDS.values():
+                    entries = _entries(kind, self.facts, breakdowns)
+                    for kpi in compute.maintained(kind):
+                        await writer.add(kpi, compute.counted(kind, kpi, entries))
+            await store.sum_flows(conn, breakdowns)
+            await store.sum_months(conn)
+        written, self.facts, self.desks = len(self.facts), {}, {}
+        return written
+
+    async def _settle(self, conn: asyncpg.Connection) -> None:
+        """Keep the last batch's changes if its transaction committed, drop them if it rolled back."""
+        if not self._checked_empty:
+            if await conn.fetchval("SELECT EXISTS (SELECT FROM kpi_facts)"):
+                raise RuntimeError("the KPIs are kept in memory only for a projection whose KPI tables are empty")
+            self._checked_empty = True
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        status = await conn.fetchval("SELECT pg_xact_status($1::xid8)", pending.transaction)
+        if status == "committed":
+            self.facts.update(pending.facts)
+            for tenant, (changed_at, desk) in pending.desks.items():
+                self._keep_desk(tenant, changed_at, desk)
+        elif status != "aborted":
+            raise RuntimeError(f"a batch's transaction is {status} while the next one is applied")
+
+    def _keep_desk(self, tenant: str, changed_at: datetime, desk: Desk) -> None:
+        """The latest change wins, whichever order changes arrive in (as kpi_desks keeps them)."""
+        known = self.desks.get(tenant)
+        if known is None or known[0] is None or changed_at >= known[0]:
+            self.desks[tenant] = (changed_at, desk)
+
+    async def _know_desks(self, conn: asyncpg.Connection, tenants: set[str]) -> None:
+        """The policies of tenants not seen yet, as committed (kpi_desks); the defaults for one that set none."""
+        if not tenants:
+            return
+        rows = await conn.fetch("SELECT tenant, changed_at, policy FROM kpi_desks WHERE tenant = ANY($1::text[])",
+                                list(tenants))  # fmt: skip
+        found = {row["tenant"]: (row["changed_at"], store.desk_of(row["policy"])) for row in rows}
+        for tenant in tenants:
+            self.desks[tenant] = found.get(tenant, (None, DEFAULT_DESK))
+
+
+async def _transaction(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT pg_current_xact_id()")
+
+
+def _entries(kind: compute.Kind, facts: dict[FactsKey, Facts], breakdowns: dict[Members, int]) -> list[tuple]:
+    """The kind's facts, each with its members and the number standing for them (numbered as they come)."""
+    found = []
+    for key, f in facts.items():
+        if key[1] == kind.name:
+            members = compute.members_of(kind, f)
+            found.append((key, f, members, breakdowns.setdefault(members, len(breakdowns))))
+    return found
+
+
+class _Writer:
+    """Rows sent in chunks, each written while the next is computed (Postgres and Python each on their core)."""
+
+    CHUNK = 50_000
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn, self._writing = conn, None
+
+    async def __aenter__(self) -> "_Writer":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._writing is not None:
+            await self._writing
+
+    async def add(self, kpi: Kpi, rows: Iterator[tuple]) -> None:
+        write = store.insert_samples if kpi.measure in SAMPLED else store.add_flows
+        while chunk := list(itertools.islice(rows, self.CHUNK)):
+            if self._writing is not None:
+                await self._writing
+            self._writing = asyncio.ensure_future(write(self._conn, chunk))
+            await asyncio.sleep(0)  # the statement sent before the next chunk is computed

@@ -1,0 +1,135 @@
+"""A rebuild keeps the KPI facts in memory and writes facts and series once at the end: the same tables as the live
+handler writes batch by batch, and nothing of a batch whose transaction rolled back."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from events.consumer import Outcome, process_batch
+from events.contracts import assets as dv
+from events.contracts import tickets as ev
+from events.contracts import training as tr
+from events.contracts.tickets import CalendarDocument
+from events.db import create_pool, migrate
+from events.envelope import Context, wrap
+from metrics.kpis.bulk import KpisInMemory
+from metrics.kpis.handlers import keep_kpis
+from metrics.projections import PROJECTION_MIGRATIONS, projection
+from support.builders import opened
+from support.records import record_of
+from tickets.domain.policy import DEFAULT_TARGETS
+
+MONDAY = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+TORONTO = CalendarDocument(timezone="America/Toronto", hours={d: [("09:00", "17:00")] for d in
+                                                              ("mon", "tue", "wed", "thu", "fri")})  # fmt: skip
+# What the KPI tables hold, rows that add up to nothing left out (a live handler leaves those behind when a
+# ticket moves to another group; a series computed whole never writes them).
+TABLES = {
+    "kpi_daily": "SELECT tenant, kpi, version, dimension, day, member, part, n, total FROM kpi_daily"
+                 " WHERE n <> 0 OR total <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    "kpi_monthly": "SELECT tenant, kpi, version, dimension, month, member, part, n, total FROM kpi_monthly"
+                   " WHERE n <> 0 OR total <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    "kpi_samples": "SELECT * FROM kpi_samples ORDER BY 1, 2, 3, 4, 5",
+    "kpi_facts": "SELECT tenant, kind, entity_id, facts FROM kpi_facts ORDER BY 1, 2, 3",
+    "kpi_desks": "SELECT tenant, changed_at FROM kpi_desks ORDER BY 1",
+}  # fmt: skip
+
+
+def story(tenant: str) -> list:
+    """Tickets (one handed to another group, one reopened), a desk policy changed in between, a device, training."""
+    versions: dict[str, int] = {}
+
+    def wrapped(stream: str, event):
+        versions[stream] = versions.get(stream, 0) + 1
+        ctx = Context(tenant=tenant, actor="tom", correlation_id="c", recorded_at=event.at)
+        return wrap(event, stream_id=stream, stream_version=versions[stream], ctx=ctx)
+
+    found = []
+    for n in range(6):
+        tid, at = uuid4(), MONDAY + timedelta(hours=7 * n)
+        events = [opened(ticket_id=tid, at=at),
+                  ev.TicketAssigned(assignee_id="tom", group="desk", at=at + timedelta(minutes=20)),
+                  ev.TicketEscalated(group="field", level=2, reason="on site", at=at + timedelta(hours=3)),
+                  ev.TicketResolved(resolution_code="solved", note="done", technician_id="tom",
+                                    at=at + timedelta(days=1))]
+        if n % 2:
+            events.append(ev.TicketReopened(reason="again", at=at + timedelta(days=2)))
+        found += [wrapped(str(tid), e) for e in events]
+        if n == 2:
+            policy = ev.DeskPolicyChanged(calendar=TORONTO, targets=DEFAULT_TARGETS, auto_close_business_days=3,
+                                          reopen_window_days=10, at=at)  # fmt: skip
+            found.append(wrapped(f"desk-policy:{tenant}", policy))
+    device = uuid4()
+    found += [wrapped(str(device), dv.DeviceRegistered(device_id=device, asset_tag="CITY-1", kind="laptop",
+                                                       holds_storage=True, mbn_class="laptops_tablets", model="T14",
+                                                       at=MONDAY)),
+              wrapped("d-1", tr.TrainingDelivered(delivery_id=uuid4(), person_id="ann", hours=Decimal("1.5"),
+                                                  kind="session", topic="Teams", at=MONDAY))]  # fmt: skip
+    return sorted(found, key=lambda envelope: envelope.time)
+
+
+@pytest.fixture
+async def pools(stack, namespace, db):
+    made = []
+
+    async def pool(name: str):
+        schema = f"{namespace}_{name}"
+        await migrate(db, schema, PROJECTION_MIGRATIONS)
+        made.append(await create_pool(stack.database_url, schema, min_size=1, max_size=2))
+        return made[-1]
+
+    yield pool
+    for pool in made:
+        await pool.close()
+
+
+async def apply(pool, applying, envelopes: list, batch: int) -> list[Outcome]:
+    records = [record_of(envelope, "t") for envelope in envelopes]
+    outcomes = []
+    for start in range(0, len(records), batch):
+        outcomes += await process_batch(pool, "metrics.projector", records[start : start + batch], applying.apply,
+                                        handle_batch=applying.apply_batch, attempts=2, retry_delay=0)  # fmt: skip
+    return outcomes
+
+
+async def tables(pool) -> dict:
+    async with pool.acquire() as conn:
+        return {name: [tuple(row) for row in await conn.fetch(query)] for name, query in TABLES.items()}
+
+
+async def test_kpis_kept_in_memory_and_written_once_are_what_the_live_handler_writes(pools, tokens):
+    envelopes = story(tokens.tenant)
+    live, rebuilt = await pools("live"), await pools("rebuilt")
+    await apply(live, projection, envelopes, batch=4)
+    kept = KpisInMemory()
+    await apply(rebuilt, projection.replaced({keep_kpis: kept.keep_kpis}), envelopes, batch=7)
+    async with rebuilt.acquire() as conn:
+        assert await kept.write(conn) == 8  # six tickets, a device, a delivery
+    expected = await tables(live)
+    assert expected["kpi_daily"] and expected["kpi_samples"]
+    assert await tables(rebuilt) == expected
+
+
+async def test_a_batch_that_rolls_back_leaves_nothing_in_memory_and_its_bad_record_is_dead_lettered_alone(
+    pools, tokens
+):
+    envelopes = story(tokens.tenant)
+    poison = next(e for e in envelopes if e.type == ev.TicketReopened.event_type)
+    clean, rebuilt = await pools("clean"), await pools("rebuilt")
+    await apply(clean, projection, [e for e in envelopes if e is not poison], batch=5)
+    kept = KpisInMemory()
+    failing = projection.replaced({keep_kpis: kept.keep_kpis})
+
+    @failing.on_events(ev.TicketReopened)  # after the KPIs folded the batch: its transaction rolls back
+    async def refuse(conn, events):
+        if any(envelope.id == poison.id for _, envelope in events):
+            raise ValueError("a record no handler can apply")
+
+    outcomes = await apply(rebuilt, failing, envelopes, batch=len(envelopes))
+    assert outcomes.count(Outcome.DEAD_LETTERED) == 1
+    async with rebuilt.acquire() as conn:
+        await kept.write(conn)
+        assert await conn.fetchval("SELECT count(*) FROM dead_letters") == 1
+    assert await tables(rebuilt) == await tables(clean)
