@@ -16,16 +16,18 @@ from metrics.kpis.series import DEFAULT_DESK
 # The samples' column for each breakdown (a fixed list: never text from the request).
 SAMPLE_MEMBER = {None: "''", "priority": "priority", "category": "category", "channel": "channel", "group": "grp"}
 
+# Sums come back as float8: a year by week and group is thousands of rows, and decoding numeric into Decimal cost
+# a good part of such a read (every figure is a float in the answer anyway).
 # A member whose counts all moved away (its ticket handed to another group) leaves rows adding up to nothing.
 _FLOWS = """
-SELECT date_trunc($5, day::timestamp)::date AS period, member, part, sum(n) AS n, sum(total) AS total
+SELECT date_trunc($5, day::timestamp)::date AS period, member, part, sum(n)::float8 AS n, sum(total)::float8 AS total
 FROM kpi_daily WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4 AND day BETWEEN $6 AND $7
 GROUP BY 1, 2, 3 HAVING sum(n) <> 0 OR sum(total) <> 0
 """
 # Everything before the range adds up to the opening stock (period NULL): whole months from their monthly sums,
 # the days of the range's first month from their rows.
 _STOCKS = """
-SELECT period, member, part, sum(n) AS n, sum(total) AS total FROM (
+SELECT period, member, part, sum(n)::float8 AS n, sum(total)::float8 AS total FROM (
     SELECT NULL::date AS period, member, part, n, total FROM kpi_monthly
     WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4
       AND month < date_trunc('month', $6::timestamp)::date
@@ -118,7 +120,7 @@ def _stocks(kpi: Kpi, within: list[Period], rows) -> list[Point]:
     points = []
     for (member, part), by_period in sorted(_by_series(rows).items()):
         opening = by_period.get(None)
-        n, total = (opening["n"], opening["total"]) if opening else (0, Decimal(0))
+        n, total = (opening["n"], opening["total"]) if opening else (0.0, 0.0)
         for period in within:
             if row := by_period.get(period.key):
                 n, total = n + row["n"], total + row["total"]
@@ -127,7 +129,7 @@ def _stocks(kpi: Kpi, within: list[Period], rows) -> list[Point]:
     return points
 
 
-def _stock_value(kpi: Kpi, period: Period, n: int, total: Decimal) -> float | None:
+def _stock_value(kpi: Kpi, period: Period, n: float, total: float) -> float | None:
     if kpi.measure is Measure.STOCK:
         return round(float(total), kpi.decimals)
     if kpi.measure is Measure.STOCK_MEAN:
