@@ -63,7 +63,7 @@ class KpisInMemory:
         facts. The memory is let go of: the projection goes on with the live handler."""
         await self._settle(conn)
         async with conn.transaction():
-            await store.copy_facts(conn, list(self.facts.items()))
+            await store.write_all_facts(conn, list(self.facts.items()))
             await store.stage_flows(conn)
             breakdowns: dict[Members, int] = {}
             async with _Writer(conn) as writer:

@@ -1,5 +1,5 @@
 """The KPI tables of the projection: tenants' desk policies, facts, per-day rows, samples and FTE figures, each read
-or written for a whole batch in one statement, and written in bulk (COPY) into a fresh projection.
+or written for a whole batch in one statement, and written in bulk into a fresh projection (metrics.kpis.bulk).
 
 A batch's rows go to Postgres as one JSON document that it takes apart (`jsonb_array_elements`): a parameter per
 column would cost the projector about a microsecond per value to encode, some 150 values an event."""
@@ -17,9 +17,6 @@ from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
 from tickets.domain.policy import policy_from
 
 FTE_INPUTS = ("INTN010", "INTN011")  # budgeted FTE, and the supported FTE that overrides it
-DAILY_COLUMNS = ("tenant", "kpi", "version", "dimension", "member", "day", "part", "n", "total")
-SAMPLE_COLUMNS = ("tenant", "kpi", "version", "entity_id", "part", "day", "value", "who", "priority", "category",
-                  "channel", "grp")  # fmt: skip
 
 
 def stock_kpis() -> list[str]:
@@ -134,8 +131,8 @@ async def write_fte(conn: asyncpg.Connection, inputs: list[tuple[str, ReferenceI
 # --- bulk: into a fresh projection, nothing there to add to ---------------------------------------------------
 
 
-async def copy_facts(conn: asyncpg.Connection, kept: list[tuple[FactsKey, Facts]], chunk: int = 20_000) -> None:
-    """Facts in large JSON documents (asyncpg has no binary COPY encoder for jsonb)."""
+async def write_all_facts(conn: asyncpg.Connection, kept: list[tuple[FactsKey, Facts]], chunk: int = 20_000) -> None:
+    """Every fact, in JSON documents of `chunk` facts (asyncpg has no binary COPY encoder for jsonb)."""
     for start in range(0, len(kept), chunk):
         await write_facts(conn, dict(kept[start : start + chunk]))
 
@@ -161,7 +158,8 @@ async def stage_flows(conn: asyncpg.Connection) -> None:
 
 
 async def add_flows(conn: asyncpg.Connection, flows: list[tuple]) -> None:
-    """Rows (tenant, kpi, version, breakdowns, day, part, n, total), `breakdowns` named by `add_breakdowns`."""
+    """Rows (tenant, kpi, version, breakdowns, day, part, n, total): `breakdowns` the number standing for a set of
+    breakdowns, as `sum_flows` is given them."""
     if flows:
         await conn.execute(_STAGE_FLOWS, flows)
 
