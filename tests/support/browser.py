@@ -31,14 +31,13 @@ class ServedSuite:
 
 @contextlib.asynccontextmanager
 async def served_suite(settings_for, *services: str, broker: bool = False) -> AsyncIterator[ServedSuite]:
-    """`services` on their own loopback ports, each allowing the others' pages (CORS) and knowing where they are;
+    """`services` on their own loopback ports, each knowing where the others are (and so letting their pages in);
     with `broker`, relays publish and the metrics projector runs."""
     ports = {service: free_port() for service in services}
     urls = {service: f"http://{LOCALHOST}:{port}" for service, port in ports.items()}
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
-            settings = settings_for(settings_class(service), relay_enabled=broker, service_urls=urls,
-                                    cors_origins=list(urls.values()))  # fmt: skip
+            settings = settings_for(settings_class(service), relay_enabled=broker, service_urls=urls)
             await stack.enter_async_context(_serving(app_factory(service)(settings), ports[service]))
             if service == "metrics" and broker:
                 await stack.enter_async_context(running(run_projector(settings)))

@@ -13,8 +13,7 @@ STRANGER = "https://elsewhere.example"
 
 @pytest.fixture
 async def tickets(settings_for, db):
-    settings = settings_for(Settings, relay_enabled=False, service_urls={"tickets": "", "assets": ASSETS},
-                            cors_origins=[ASSETS])  # fmt: skip
+    settings = settings_for(Settings, relay_enabled=False, service_urls={"tickets": "", "assets": ASSETS})
     async with serving(create_app(settings)) as client:
         yield client
 
@@ -60,3 +59,13 @@ async def test_with_an_oidc_client_the_page_signs_in_at_the_issuer(settings_for,
         policy = (await client.get("/desk")).headers["content-security-policy"]
     assert (config["issuer"], config["client_id"]) == ("https://login.city.example/realms/city", "helpdesk-pages")
     assert "connect-src 'self' https://login.city.example;" in policy
+
+
+async def test_origins_named_in_cors_origins_stand_instead_of_the_suites(settings_for, db, tokens):
+    portal = "https://portal.city.example"
+    settings = settings_for(Settings, relay_enabled=False, service_urls={"assets": ASSETS}, cors_origins=[portal])
+    async with serving(create_app(settings)) as client:
+        allowed = await client.get("/desk-policy", headers={"Origin": portal, **tokens.headers("staff")})
+        suite = await client.get("/desk-policy", headers={"Origin": ASSETS, **tokens.headers("staff")})
+    assert allowed.headers["access-control-allow-origin"] == portal
+    assert "access-control-allow-origin" not in suite.headers

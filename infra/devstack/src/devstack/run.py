@@ -186,7 +186,8 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
     """Start everything at once (each migrates its own schema), then wait for each /readyz."""
     ports = pick_ports(base_port)
     urls = {name: f"http://{LOCALHOST}:{port}" for name, port in ports.items()}
-    env = {**env, **page_env({name: urls[name] for name in SERVICES})}
+    # The pages call every service from the browser: where each is (each then lets the others' pages in).
+    env = {**env, "SERVICE_URLS": json.dumps({name: urls[name] for name in SERVICES})}
     for name in SERVICES:
         with signals_held():
             stack.children.append(spawn(name, uvicorn_command(name, ports[name]), env, stack.logs))
@@ -199,11 +200,6 @@ def start_services(stack: Stack, env: dict[str, str], base_port: int) -> dict[st
     for child in stack.children:
         wait_ready(child, urls[child.name], deadline)
     return urls
-
-
-def page_env(service_urls: dict[str, str]) -> dict[str, str]:
-    """The pages call every service from the browser: where each is, and that each lets the others' pages in."""
-    return {"SERVICE_URLS": json.dumps(service_urls), "CORS_ORIGINS": json.dumps(list(service_urls.values()))}
 
 
 def pick_ports(base_port: int) -> dict[str, int]:

@@ -70,8 +70,8 @@ def service_app(
     # Added first, so it runs inside the correlation middleware: its refusals are logged and carry the id.
     app.add_middleware(RequestGuard, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service)
-    if settings.cors_origins:  # outermost: a browser's preflight is answered before anything else looks at it
-        app.add_middleware(CORSMiddleware, **cors_policy(settings.cors_origins))
+    if policy := cors_policy(settings):  # outermost: a browser's preflight is answered before anything else
+        app.add_middleware(CORSMiddleware, **policy)
     install_problem_handlers(app)
     install_documented_openapi(app)
     add_operational_routes(app)

@@ -17,8 +17,17 @@ VENDOR = KIT_STATIC / "vendor"
 VENDORED = ("pico.min.css", "chart.umd.min.js", "oidc-client-ts.min.js")
 
 
-def cors_policy(origins: list[str]) -> dict:
-    """The pages' origins may call the API with a bearer token, and read the headers a command answers with."""
+def suite_origins(settings: ServiceSettings) -> list[str]:
+    """Where the suite's pages are served from: the origins of the services' URLs."""
+    return sorted({_origin(url) for url in settings.service_urls.values() if url})
+
+
+def cors_policy(settings: ServiceSettings) -> dict | None:
+    """The pages' origins (`CORS_ORIGINS`, else the suite's own) may call the API with a bearer token, and read the
+    headers a command answers with; None where no page calls it from elsewhere."""
+    origins = settings.cors_origins or suite_origins(settings)
+    if not origins:
+        return None
     return {
         "allow_origins": origins,
         "allow_methods": ["GET", "POST", "PUT"],
@@ -63,10 +72,10 @@ def page_config(settings: ServiceSettings) -> dict:
 
 def content_policy(settings: ServiceSettings) -> str:
     """Scripts and styles from the service itself only; calls to the suite's APIs (and the issuer, to sign in)."""
-    reachable = {_origin(url) for url in settings.service_urls.values() if url}
+    reachable = suite_origins(settings)
     if settings.oidc_client_id:
-        reachable.add(_origin(settings.auth_issuer))
-    connect = " ".join(["'self'", *sorted(reachable)])
+        reachable = sorted({*reachable, _origin(settings.auth_issuer)})
+    connect = " ".join(["'self'", *reachable])
     # Chart.js sizes its canvas through the style attribute, hence the inline styles.
     return (f"default-src 'self'; connect-src {connect}; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline';"
             " object-src 'none'; base-uri 'none'; frame-ancestors 'none'")

@@ -58,8 +58,9 @@ class ServiceSettings(BaseSettings):
     mail_scan_seconds: float = 5.0  # how often queued mail is sent, and failed mail whose retry is due tried again
 
     # The pages (events.pages) call each service's API from the browser: where the browser reaches each service, by
-    # name; which origins may call this API from a page (CORS); and the pages' OIDC client at `auth_issuer`
-    # (authorization code with PKCE; none set: a page takes a token handed to it, as `make run`'s links do).
+    # name; which origins may call this API from a page (CORS; none given: the origins of `service_urls`); and the
+    # pages' OIDC client at `auth_issuer` (authorization code with PKCE; none set: a page takes a token handed to
+    # it, as `make run`'s links do).
     service_urls: dict[str, str] = Field(default_factory=dict)
     cors_origins: list[str] = Field(default_factory=list)
     oidc_client_id: str = ""
