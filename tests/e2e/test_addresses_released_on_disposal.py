@@ -4,7 +4,7 @@ which releases each of its allocations on the prefix's stream."""
 import pytest
 
 from assets import worker
-from support.apps import eventually, running
+from support.apps import eventually, ok, running
 from support.builders import device_request
 from support.suite import suite_of
 
@@ -14,11 +14,6 @@ async def inventory_and_worker(settings_for, db):
     """Assets with its relay, and the assets worker consuming `assets.events` (group `assets.network`)."""
     async with suite_of(settings_for, "assets") as suite, running(worker.run(suite.settings["assets"])):
         yield suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.mark.timeout(90)

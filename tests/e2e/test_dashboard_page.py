@@ -13,7 +13,7 @@ import pytest
 from metrics.mbn import longform
 from metrics.mbn.__main__ import load
 from metrics.settings import Settings as MetricsSettings
-from support.apps import eventually
+from support.apps import eventually, ok
 from support.browser import chromium, screenshot_path, served_suite
 from support.builders import ticket_request
 
@@ -28,11 +28,6 @@ DEVICES = ("laptop", "laptop", "desktop", "smartphone")
 async def suite(settings_for, db):
     async with served_suite(settings_for, "tickets", "assets", "metrics", broker=True) as running:
         yield running
-
-
-async def ok(response, status: int = 200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def given_a_months_work(suite, tokens, settings_for, year: int) -> None:

@@ -4,6 +4,7 @@ acknowledges their security notice; every step lands in the APIs the desk uses."
 
 import pytest
 
+from support.apps import ok
 from support.browser import chromium, screenshot_path, served_suite
 from support.builders import device_request
 
@@ -12,11 +13,6 @@ from support.builders import device_request
 async def desk(settings_for, db):
     async with served_suite(settings_for, "tickets", "training", "assets") as suite:
         yield suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def given_a_laptop_article_and_notice_for(suite, tokens, person: str) -> dict:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from support.apps import eventually
+from support.apps import eventually, ok
 from support.suite import suite_of
 
 YEAR = 2025
@@ -22,11 +22,6 @@ async def suite(settings_for, db):
     """Assets and metrics with their relays, and the metrics projector consuming every topic."""
     async with suite_of(settings_for, "assets", "metrics", projector=True) as running_suite:
         yield running_suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 class Inventory:

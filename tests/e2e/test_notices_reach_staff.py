@@ -6,7 +6,7 @@ import pytest
 from assets import worker
 from assets.main import create_app
 from assets.settings import Settings
-from support.apps import eventually, running, serving
+from support.apps import eventually, ok, running, serving
 from support.mailbox import running_mailbox
 
 
@@ -22,11 +22,6 @@ async def inventory(settings_for, db, mailbox):
     settings = settings_for(Settings, smtp_host=mailbox.host, smtp_port=mailbox.port, mail_scan_seconds=0.1)
     async with serving(create_app(settings)) as client, running(worker.run(settings)):
         yield client
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.mark.timeout(90)

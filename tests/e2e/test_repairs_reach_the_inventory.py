@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from assets import worker
-from support.apps import eventually, running
+from support.apps import eventually, ok, running
 from support.builders import ticket_request
 from support.suite import suite_of
 
@@ -15,11 +15,6 @@ async def desk_and_inventory(settings_for, db):
     """Tickets and assets with their relays, and the assets worker consuming `tickets.events`."""
     async with suite_of(settings_for, "tickets", "assets") as suite, running(worker.run(suite.settings["assets"])):
         yield suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.mark.timeout(90)

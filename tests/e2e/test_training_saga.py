@@ -10,7 +10,7 @@ from events.consumer import Outcome
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, wrap
 from support import records
-from support.apps import eventually, running
+from support.apps import eventually, ok, running
 from support.builders import ticket_request
 from support.suite import suite_of
 from tickets import worker as tickets_worker
@@ -30,11 +30,6 @@ async def desk_and_training(settings_for, db):
         running(tickets_worker.run(suite.settings["tickets"])),
     ):
         yield suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def worker_pool(pool_for, suite, service: str, migrations):

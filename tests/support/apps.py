@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -22,6 +22,12 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+async def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The answer's JSON body, once its status is the one expected (else the body says why not)."""
+    assert response.status_code == status, response.text
+    return response.json()
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], *, within: float = 5.0, interval: float = 0.05) -> T:

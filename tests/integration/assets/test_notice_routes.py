@@ -12,7 +12,7 @@ from assets.settings import Settings
 from events.contracts.accounts import AccountLocked
 from events.contracts.security import AdvisoryExposureAssessed
 from events.envelope import Context, utcnow, wrap
-from support.apps import eventually, serving
+from support.apps import eventually, ok, serving
 from support.mailbox import running_mailbox
 
 
@@ -37,11 +37,6 @@ async def inventory(settings_for, db, mailbox):
     async with serving(app) as client:
         client.app = app
         yield client
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def account_for(client, tokens, person_id: str, email: str | None, tenant: str | None = None) -> dict:

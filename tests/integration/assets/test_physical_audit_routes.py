@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from support.apps import ok
 from support.builders import device_request
 from support.suite import suite_of
 
@@ -16,11 +17,6 @@ async def inventory(settings_for, db):
     """The assets service alone, its relay off: everything a request changes is in its own schema."""
     async with suite_of(settings_for, "assets", broker=False) as running_suite:
         yield running_suite.assets
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def register(client, headers, location: str, **overrides) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from assets import network_reactions
 from events.contracts.ipam import AddressReleased
 from events.envelope import Envelope
+from support.apps import ok
 from support.builders import device_request
 from support.suite import suite_of
 
@@ -18,11 +19,6 @@ async def inventory(settings_for, db):
     """The assets service alone, its relay off: everything a request changes is in its own schema."""
     async with suite_of(settings_for, "assets", broker=False) as running_suite:
         yield running_suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def refused(response, status: int, rule: str) -> dict:

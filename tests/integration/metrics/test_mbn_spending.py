@@ -14,6 +14,7 @@ from events.contracts.budget import CostComponent, ExpenditureRecorded, Spending
 from events.db import create_pool
 from events.envelope import Context, Envelope, wrap
 from metrics.projections import projection
+from support.apps import ok
 from support.records import record_of
 from support.suite import suite_of
 
@@ -78,11 +79,6 @@ def the_years_spending(tenant: str) -> list[Envelope]:
         spent(tenant, c.MATERIALS, "999.00", "2023-12-20", vendor="CDW"),  # the year before
         server_bought(tenant),
     ]
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def results(client, headers, year: int = YEAR) -> dict:

@@ -13,6 +13,7 @@ from events.consumer import Outcome
 from events.db import migrate_pool
 from events.envelope import Context, Envelope, utcnow, wrap
 from support import records
+from support.apps import ok
 from support.builders import opened, ticket_request
 from support.suite import settings_class, suite_of
 from tickets import worker as tickets_worker
@@ -27,11 +28,6 @@ async def training(settings_for, db):
     """The training service alone, its relay off: everything a request changes is in its own schema."""
     async with suite_of(settings_for, "training", broker=False) as running_suite:
         yield running_suite
-
-
-async def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def ask(client, headers, **overrides) -> dict:
