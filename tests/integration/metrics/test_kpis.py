@@ -11,25 +11,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
-import orjson
 import pytest
-from aiokafka import ConsumerRecord
 
-from events.consumer import process_batch
 from events.contracts import assets as dv
 from events.contracts import tickets as ev
 from events.contracts import training as tr
 from events.contracts import work_orders as wo
 from events.contracts.metrics import InputProvenance, ReferenceInputRecorded
 from events.contracts.tickets import CalendarDocument
-from events.db import create_pool
 from events.envelope import Context, wrap
 from metrics.kpis import definitions
 from metrics.kpis.definitions import Measure
 from metrics.kpis.periods import By
 from metrics.projections import projection
 from support.builders import opened
-from support.suite import suite_of
+from support.records import deliver_batch
 from tickets.domain.policy import DEFAULT_TARGETS
 
 READER = ("manager",)
@@ -39,22 +35,17 @@ VANCOUVER = CalendarDocument(timezone="America/Vancouver", hours={d: [("08:30", 
 
 
 @pytest.fixture
-async def metrics(settings_for, db):
-    async with suite_of(settings_for, "metrics", broker=False) as suite:
-        settings = suite.settings["metrics"]
-        pool = await create_pool(settings.database_url, settings.projection, min_size=1, max_size=2)
-        suite.pool = pool
-        try:
-            yield suite
-        finally:
-            await pool.close()
+def metrics(metrics, projection_pool):
+    """The metrics service, holding the projection's pool the desk below applies its events through."""
+    metrics.pool = projection_pool
+    return metrics
 
 
 class Desk:
     """Events of one tenant, applied as the projector applies a batch it fetched (deduplicated, in order)."""
 
     def __init__(self, suite, tenant: str):
-        self.suite, self.tenant, self.versions, self.offset = suite, tenant, {}, 0
+        self.suite, self.tenant, self.versions = suite, tenant, {}
 
     def wrapped(self, stream: str, event):
         self.versions[stream] = self.versions.get(stream, 0) + 1
@@ -62,13 +53,7 @@ class Desk:
         return wrap(event, stream_id=stream, stream_version=self.versions[stream], ctx=ctx)
 
     async def apply(self, *envelopes):
-        records = []
-        for envelope in envelopes:
-            self.offset += 1
-            value = orjson.dumps(envelope.document())
-            records.append(ConsumerRecord("t", 0, self.offset, 0, 0, None, value, None, 0, len(value), ()))
-        await process_batch(self.suite.pool, "metrics.projector", records, projection.apply,
-                            handle_batch=projection.apply_batch)  # fmt: skip
+        await deliver_batch(self.suite.pool, "metrics.projector", projection, envelopes, "t")
 
     async def ticket(self, *events, at: datetime = MONDAY, **fields) -> str:
         tid = uuid4()

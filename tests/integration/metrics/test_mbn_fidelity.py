@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from support.suite import suite_of
-
 ROOT = Path(__file__).resolve().parents[3]
 COLUMNS = ["fiscal_year", "municipality", "tier", "measure_number", "measure_name", "numerator", "denominator",
            "result"]  # fmt: skip
@@ -27,13 +25,6 @@ def published_file() -> Path:
     found = ROOT.parent / "shared" / "data" / "mbnc_it_dev.csv"
     assert found.exists(), f"the published MBN results belong in {found}"
     return found
-
-
-@pytest.fixture
-async def metrics(settings_for, db):
-    """The metrics service alone, its relay off: the command line writes to the same schema."""
-    async with suite_of(settings_for, "metrics", broker=False) as running_suite:
-        yield running_suite
 
 
 async def run_cli(metrics, *args: str) -> tuple[int, str, str]:

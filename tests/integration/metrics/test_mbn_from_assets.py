@@ -4,23 +4,16 @@ consumer applies them, against Postgres: as at the fiscal-year close, backdated 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import count
 from uuid import UUID, uuid4
 
-import orjson
-import pytest
-from aiokafka.structs import ConsumerRecord
-
-from events.consumer import Outcome, process_batch
+from events.consumer import Outcome
 from events.contracts import assets as ev
 from events.contracts.amortization import Holding, tenant_total
-from events.db import create_pool
 from events.envelope import Context, Envelope, wrap
 from metrics.projections import projection
-from support.suite import suite_of
+from support.records import deliver_batch
 
 YEAR = 2024
-OFFSETS = count()
 BEFORE_CLOSE = datetime(2024, 12, 1, tzinfo=UTC)  # when the first events were recorded
 AFTER_CLOSE = datetime(2025, 2, 3, tzinfo=UTC)  # when the late ones were
 COSTS = {"INTN243.salaries_wages_benefits": "100000", **{f"INTN243.{part}": "0" for part in (
@@ -69,26 +62,9 @@ PHONE = (ev.DeviceKind.SMARTPHONE, ev.MbnClass.SMARTPHONES)
 PRINTER = (ev.DeviceKind.PRINTER, ev.MbnClass.NOT_COUNTED)
 
 
-@pytest.fixture
-async def metrics(settings_for, db):
-    """The metrics service alone (its app migrates the projection schema), and a pool on that schema, as the
-    projector opens it."""
-    async with suite_of(settings_for, "metrics", broker=False) as running_suite:
-        settings = running_suite.settings["metrics"]
-        pool = await create_pool(settings.database_url, settings.projection)
-        yield running_suite, pool
-        await pool.close()
-
-
 async def deliver(pool, *envelopes: Envelope) -> list[Outcome]:
     """The records as they come off `assets.events`, applied in one batch through the consumer and the projection."""
-    records = []
-    for envelope in envelopes:
-        value = orjson.dumps(envelope.document())
-        records.append(ConsumerRecord("assets.events", 0, next(OFFSETS), 0, 0, envelope.subject.encode(), value, None,
-                                      len(envelope.subject), len(value), ()))  # fmt: skip
-    return await process_batch(pool, "metrics.projector", records, projection.apply,
-                               handle_batch=projection.apply_batch)  # fmt: skip
+    return await deliver_batch(pool, "metrics.projector", projection, envelopes, "assets.events")
 
 
 def the_city(tenant: str) -> tuple[list[Envelope], list[Envelope], dict[str, Device]]:
@@ -136,9 +112,9 @@ async def record(client, headers, input_id: str, value: str) -> None:
 
 
 async def test_counts_as_at_the_close_take_backdated_events_in_and_leave_out_a_device_disposed_before_it(
-    metrics, tokens
+    metrics, projection_pool, tokens
 ):
-    suite, pool = metrics
+    suite, pool = metrics, projection_pool
     client, auditor = suite.metrics, tokens.headers("auditor")
     early, late, _ = the_city(tokens.tenant)
     assert set(await deliver(pool, *early)) == {Outcome.APPLIED}
@@ -166,8 +142,10 @@ async def test_counts_as_at_the_close_take_backdated_events_in_and_leave_out_a_d
     assert counts(await results(client, auditor)) == {"INTN212": "1", "INTN214": "2", "INTN216": "1"}
 
 
-async def test_the_years_amortization_is_each_devices_amount_added_up_and_a_managers_figure_wins(metrics, tokens):
-    suite, pool = metrics
+async def test_the_years_amortization_is_each_devices_amount_added_up_and_a_managers_figure_wins(
+    metrics, projection_pool, tokens
+):
+    suite, pool = metrics, projection_pool
     client, manager = suite.metrics, tokens.headers("manager")
     early, late, _ = the_city(tokens.tenant)
     await deliver(pool, *early)
@@ -213,8 +191,10 @@ async def test_the_years_amortization_is_each_devices_amount_added_up_and_a_mana
     assert Decimal(found["INTN243T"]["numerator"]) == Decimal("105000.00")
 
 
-async def test_a_closed_years_frozen_count_stands_and_a_backdated_install_shows_as_a_restatement(metrics, tokens):
-    suite, pool = metrics
+async def test_a_closed_years_frozen_count_stands_and_a_backdated_install_shows_as_a_restatement(
+    metrics, projection_pool, tokens
+):
+    suite, pool = metrics, projection_pool
     client, manager = suite.metrics, tokens.headers("manager")
     early, late, _ = the_city(tokens.tenant)
     await deliver(pool, *early)
@@ -229,8 +209,8 @@ async def test_a_closed_years_frozen_count_stands_and_a_backdated_install_shows_
     assert found["INTN216"]["restatement"] is None  # unchanged: no restatement beside it
 
 
-async def test_another_tenants_devices_are_not_counted(metrics, tokens):
-    suite, pool = metrics
+async def test_another_tenants_devices_are_not_counted(metrics, projection_pool, tokens):
+    suite, pool = metrics, projection_pool
     early, _, _ = the_city(tokens.tenant)
     elsewhere = f"{tokens.tenant}-elsewhere"
     other = Device(elsewhere, "X-1")
@@ -244,8 +224,8 @@ async def test_another_tenants_devices_are_not_counted(metrics, tokens):
     assert counts(theirs) == {"INTN212": "1", "INTN214": "0", "INTN216": "0"}
 
 
-async def test_a_year_before_the_inventory_began_has_no_device_figures(metrics, tokens):
-    suite, pool = metrics
+async def test_a_year_before_the_inventory_began_has_no_device_figures(metrics, projection_pool, tokens):
+    suite, pool = metrics, projection_pool
     early, _, _ = the_city(tokens.tenant)
     await deliver(pool, *early)
     response = await suite.metrics.get("/mbn/results", params={"fiscal_year": 2020}, headers=tokens.headers("auditor"))

@@ -6,39 +6,22 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-import pytest
-
-from events.consumer import Outcome, process_batch
+from events.consumer import Outcome
 from events.contracts import assets as ev
 from events.contracts.budget import CostComponent, ExpenditureRecorded, SpendingKind
-from events.db import create_pool
 from events.envelope import Context, Envelope, wrap
 from metrics.projections import projection
 from support.apps import ok
-from support.records import record_of
-from support.suite import suite_of
+from support.records import deliver_batch
 
 YEAR = 2024
 FTE = "1000.40"  # budgeted FTE: INTN243 divides by whole FTE, 1000
 SERVER = uuid4()
 
 
-@pytest.fixture
-async def metrics(settings_for, db):
-    """The metrics service alone (its app migrates the projection schema), and a pool on that schema, as the
-    projector opens it."""
-    async with suite_of(settings_for, "metrics", broker=False) as running_suite:
-        settings = running_suite.settings["metrics"]
-        pool = await create_pool(settings.database_url, settings.projection)
-        yield running_suite, pool
-        await pool.close()
-
-
 async def deliver(pool, *envelopes: Envelope) -> list[Outcome]:
     """The records as they come off `assets.events`, applied in one batch through the consumer and the projection."""
-    records = [record_of(envelope, "assets.events") for envelope in envelopes]
-    return await process_batch(pool, "metrics.projector", records, projection.apply,
-                               handle_batch=projection.apply_batch)  # fmt: skip
+    return await deliver_batch(pool, "metrics.projector", projection, envelopes, "assets.events")
 
 
 def context(tenant: str) -> Context:
@@ -101,9 +84,9 @@ async def behind(client, headers, measure: str = "INTN243", **params) -> dict:
 
 
 async def test_intn243_is_the_years_operating_spending_per_fte_and_intn243t_adds_the_amortization_not_the_purchase(
-    metrics, tokens
+    metrics, projection_pool, tokens
 ):
-    suite, pool = metrics
+    suite, pool = metrics, projection_pool
     client, auditor = suite.metrics, tokens.headers("auditor")
     spending = the_years_spending(tokens.tenant)
     assert set(await deliver(pool, *spending)) == {Outcome.APPLIED}
@@ -128,8 +111,10 @@ async def test_intn243_is_the_years_operating_spending_per_fte_and_intn243t_adds
     assert figures((await results(client, auditor))["INTN243"]) == (Decimal("63500.50"), Decimal(1000), Decimal(64))
 
 
-async def test_a_managers_figure_for_a_component_wins_over_the_actuals_and_says_where_it_comes_from(metrics, tokens):
-    suite, pool = metrics
+async def test_a_managers_figure_for_a_component_wins_over_the_actuals_and_says_where_it_comes_from(
+    metrics, projection_pool, tokens
+):
+    suite, pool = metrics, projection_pool
     client, manager = suite.metrics, tokens.headers("manager")
     await deliver(pool, *the_years_spending(tokens.tenant))
     await record(client, manager, "INTN010", FTE)
@@ -152,8 +137,10 @@ async def test_a_managers_figure_for_a_component_wins_over_the_actuals_and_says_
     )
 
 
-async def test_the_spending_behind_intn243_lists_the_years_operating_expenditures_by_component_and_day(metrics, tokens):
-    suite, pool = metrics
+async def test_the_spending_behind_intn243_lists_the_years_operating_expenditures_by_component_and_day(
+    metrics, projection_pool, tokens
+):
+    suite, pool = metrics, projection_pool
     client, auditor = suite.metrics, tokens.headers("auditor")
     await deliver(pool, *the_years_spending(tokens.tenant))
 
@@ -180,8 +167,8 @@ async def test_the_spending_behind_intn243_lists_the_years_operating_expenditure
     assert no_year.status_code == 422 and no_year.json()["errors"][0]["field"] == "query.fiscal_year"
 
 
-async def test_another_tenants_spending_is_neither_counted_nor_listed(metrics, tokens):
-    suite, pool = metrics
+async def test_another_tenants_spending_is_neither_counted_nor_listed(metrics, projection_pool, tokens):
+    suite, pool = metrics, projection_pool
     elsewhere = f"{tokens.tenant}-elsewhere"
     await deliver(pool, *the_years_spending(tokens.tenant), spent(elsewhere, CostComponent.MATERIALS, "7.00",
                                                                   "2024-04-01"))  # fmt: skip
@@ -196,8 +183,8 @@ async def test_another_tenants_spending_is_neither_counted_nor_listed(metrics, t
     assert (listed["total"], [Decimal(i["amount"]) for i in listed["items"]]) == (1, [Decimal("7.00")])
 
 
-async def test_a_year_with_only_capital_purchases_has_no_operating_cost_to_count(metrics, tokens):
-    suite, pool = metrics
+async def test_a_year_with_only_capital_purchases_has_no_operating_cost_to_count(metrics, projection_pool, tokens):
+    suite, pool = metrics, projection_pool
     await deliver(pool, spent(tokens.tenant, CostComponent.MATERIALS, "36000.00", "2024-01-10", capital=True))
     found = await results(suite.metrics, tokens.headers("auditor"))
     assert found == {}  # no operating cost from the actuals, and nothing else recorded: a gap, not zero

@@ -4,10 +4,6 @@ import csv
 import io
 from decimal import Decimal
 
-import pytest
-
-from support.suite import suite_of
-
 YEAR = 2024
 COSTS = {"salaries_wages_benefits": "9000000", "materials": "222164.00", "contracted_services": "300000",
          "rents_financial_expenses": "0", "external_transfers": "0", "interfunctional_adjustments": "-50000.00",
@@ -16,13 +12,6 @@ INPUTS = {"INTN001": "583363", "INTN010": "3195.8", "INTN011": "2068.3", "INTN10
           "INTN214": "1166", "INTN216": "874", "INTN250": "52.8", "INTN800": "92", "INTN810": "117",
           "INTN243T.amortization": "2954116", **{f"INTN243.{part}": cost for part, cost in COSTS.items()}}  # fmt: skip
 REASONS = {"INTN011": "IT supports 2,068.3 of the budgeted FTE: transit runs its own"}
-
-
-@pytest.fixture
-async def metrics(settings_for, db):
-    """The metrics service alone, its relay off: everything a request changes is in its own schema."""
-    async with suite_of(settings_for, "metrics", broker=False) as running_suite:
-        yield running_suite
 
 
 def input_body(input_id: str, value: str, year: int = YEAR, **provenance) -> dict:

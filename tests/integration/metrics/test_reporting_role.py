@@ -11,9 +11,7 @@ from uuid import uuid4
 import asyncpg
 import orjson
 import pytest
-from aiokafka import ConsumerRecord
 
-from events.consumer import process_batch
 from events.contracts import tickets as ev
 from events.db import create_pool
 from events.envelope import Context, wrap
@@ -21,16 +19,10 @@ from metrics import reporting
 from metrics.projections import projection
 from metrics.reporting import Schemas
 from support.builders import opened
-from support.suite import suite_of
+from support.records import deliver_batch
 
 MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 INTERNAL = (asyncpg.InsufficientPrivilegeError, asyncpg.ReadOnlySQLTransactionError)
-
-
-@pytest.fixture
-async def metrics(settings_for, db):
-    async with suite_of(settings_for, "metrics", broker=False) as suite:
-        yield suite
 
 
 @pytest.fixture
@@ -46,11 +38,9 @@ async def roles(db):
 
 async def project(settings, *envelopes) -> None:
     """Apply the events as the projector applies a fetched batch."""
-    values = [orjson.dumps(e.document()) for e in envelopes]
-    records = [ConsumerRecord("t", 0, n, 0, 0, None, v, None, 0, len(v), ()) for n, v in enumerate(values)]
     pool = await create_pool(settings.database_url, settings.projection, min_size=1, max_size=1)
     try:
-        await process_batch(pool, "metrics.projector", records, projection.apply, handle_batch=projection.apply_batch)
+        await deliver_batch(pool, "metrics.projector", projection, envelopes, "t")
     finally:
         await pool.close()
 
