@@ -1,7 +1,7 @@
 // The IT manager's dashboard: tiles with their trend, the desk's, MBN and device charts, each figure naming its
 // definition (id@version) and downloadable as CSV. Every figure is the metrics API's answer to the user's token:
 // the page computes nothing but sums and ratios of what the API counted (a period's numerators over its denominators).
-import { ApiError, attempt, el, report, startPage } from "/static/kit/session.js";
+import { ApiError, attempt, describe, el, report, startPage } from "/static/kit/session.js";
 import {
   FORMATS, figureOf as figureOfKind, iso, monthName, monthStart, parse, perPeriod as perPeriodOfKind, presetRange,
   previousOf, ratio, shortDay, sum,
@@ -254,7 +254,7 @@ function listDefinitions() {
 // --- the page --------------------------------------------------------------------------------------------------
 // A chart that cannot be drawn says why in its own place; the others still show.
 const drawn = (promise, title) => promise.catch((error) => [el("article", { class: "chart" }, el("h3", {}, title),
-  el("p", { role: "alert" }, error instanceof ApiError ? `${error.status}: ${error.message}` : String(error)))]);
+  el("p", { role: "alert" }, describe(error)))]);
 
 function filtersFromUrl() {
   const query = new URLSearchParams(location.search);
@@ -281,7 +281,7 @@ async function render() {
     + ` Charts over time: ${iso(chartFrom)} to ${iso(to)}.`;
   const [tiles, desk, mbn, assets] = await Promise.all([
     Promise.all(TILES.map((spec) => tile(spec, [from, to], previous).catch((error) =>
-      el("article", { class: "tile" }, el("span", { class: "muted" }, spec.label), el("p", { role: "alert" }, String(error.message)))))),
+      el("article", { class: "tile" }, el("span", { class: "muted" }, spec.label), el("p", { role: "alert" }, describe(error)))))),
     Promise.all([drawn(weeklyChart(chartFrom, to).then((b) => [b]), "Tickets per week"), drawn(slaChart(chartFrom, to).then((b) => [b]), "SLA compliance")]),
     drawn(mbnCharts(to.getFullYear(), form.tier.value), "MBNCanada"),
     Promise.all([drawn(devicesChart(chartFrom, to).then((b) => [b]), "Devices per MBN class"),

@@ -4,7 +4,7 @@
 const TOKEN = "helpdesk.token";
 
 // The page's configuration: the OIDC issuer and client, and where each service's API is.
-export async function pageConfig(page) {
+async function pageConfig(page) {
   const response = await fetch(`/${page}/config.json`);
   return response.json();
 }
@@ -12,7 +12,7 @@ export async function pageConfig(page) {
 // The user's access token, or null while the browser goes to sign in. A token handed over in the fragment
 // (`#access_token=...`, as an OIDC implicit response or `make run`'s development links carry it) is kept for the
 // tab; with an OIDC client configured, the issuer signs the user in (authorization code with PKCE).
-export async function signIn(config) {
+async function signIn(config) {
   const handed = new URLSearchParams(location.hash.slice(1)).get("access_token");
   if (handed) {
     sessionStorage.setItem(TOKEN, handed);
@@ -41,13 +41,13 @@ export async function signIn(config) {
   return null;
 }
 
-export function signOut() {
+function signOut() {
   sessionStorage.clear();
   location.assign(location.pathname);
 }
 
 // The token's claims (sub, tenant, roles), read for display only: the APIs check the token themselves.
-export function claimsOf(token) {
+function claimsOf(token) {
   const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
   return JSON.parse(atob(payload));
 }
@@ -71,7 +71,7 @@ export class ApiError extends Error {
 }
 
 // Calls to the suite's APIs as the signed-in user: `api.get("tickets", "/tickets", {limit: 20})`.
-export function apiFor(config, token) {
+function apiFor(config, token) {
   const base = (service) => {
     if (!(service in config.services)) throw new Error(`the ${service} service is not configured for this page`);
     return config.services[service];
@@ -155,8 +155,13 @@ export async function attempt(action) {
 
 // Shows an API's refusal (or any failure) where the page keeps its messages, for screen readers too.
 export function report(region, error) {
-  region.textContent = error instanceof ApiError ? `${error.status}: ${error.message}` : String(error.message || error);
+  region.textContent = describe(error);
   region.hidden = false;
+}
+
+// A failure in words: an API's refusal with its status, anything else by its message.
+export function describe(error) {
+  return error instanceof ApiError ? `${error.status}: ${error.message}` : String(error.message || error);
 }
 
 // `el("td", {class: "n"}, "3")`: an element with attributes and children, text escaped by the DOM.
