@@ -3,10 +3,15 @@
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Literal
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 
 CSV = "text/csv"
+# The query parameter a read that answers CSV takes; without it, the Accept header decides (`wanted`).
+Format = Annotated[
+    Literal["json", "csv"] | None, Query(description="csv, or JSON (the default, unless `Accept: text/csv`)")
+]
 
 
 def documented(description: str) -> dict:

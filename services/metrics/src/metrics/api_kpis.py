@@ -46,9 +46,7 @@ async def kpi_series(
     version: Annotated[
         int | None, Query(ge=1, le=1000, description="the definition version; the current one if absent")
     ] = None,
-    format: Annotated[
-        Literal["json", "csv"] | None, Query(description="csv, or JSON (the default, unless `Accept: text/csv`)")
-    ] = None,
+    format: csvfiles.Format = None,
 ) -> Response:
     """The KPI per period, counted in the tenant's local days (its desk time zone): every version keeps its own
     series, named `id@version`."""

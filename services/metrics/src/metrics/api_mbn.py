@@ -4,7 +4,7 @@ Managers record inputs and close years; managers, auditors and reporting tools r
 set also answer as CSV in the MBN long-form columns (`?format=csv` or `Accept: text/csv`).
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -27,14 +27,10 @@ from metrics.mbn.models import (
     ResultsResponse,
     definitions_body,
 )
+from metrics.mbn.views import Year
 
 router = APIRouter(tags=["mbn"])
 
-Year = Annotated[int, Query(ge=1990, le=2100, description="the fiscal (calendar) year, e.g. 2024")]
-Format = Annotated[
-    Literal["json", "csv"] | None,
-    Query(description="csv: the MBN long-form columns; default: JSON, or CSV for `Accept: text/csv`"),
-]
 TierQuery = Annotated[Tier, Query(description="the tenant's tier, for its place and its CSV rows")]
 
 
@@ -102,7 +98,7 @@ async def mbn_results(
     pool: Pool,
     principal: MetricsReader,
     fiscal_year: Year,
-    format: Format = None,
+    format: csvfiles.Format = None,
     tier: TierQuery = Tier.SINGLE,
     restated: Annotated[
         bool, Query(description="CSV of a closed year: the figures as they stand now, not as frozen")
@@ -148,7 +144,7 @@ async def mbn_benchmark(
     measure: MeasureId | None = None,
     municipality: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     tier: TierQuery = Tier.SINGLE,
-    format: Format = None,
+    format: csvfiles.Format = None,
 ) -> Response | BenchmarkResponse:
     """The public benchmark set: each municipality's numerator, denominator and result as the engine computes them
     from its submitted figures; each tier's median, minimum and maximum; and the tenant's place in its tier."""

@@ -10,11 +10,11 @@ before the tenant's inventory (or its amortization) began, so a year the assets 
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from events import csvfiles
@@ -26,6 +26,7 @@ from events.web import Pool
 from metrics.device_history import OWNED
 from metrics.mbn import views
 from metrics.mbn.definitions import AMORTIZATION
+from metrics.mbn.views import Limit, Offset, Year
 
 INPUT_OF_CLASS = {MbnClass.LAPTOPS_TABLETS: "INTN212", MbnClass.DESKTOPS_THIN_CLIENTS: "INTN214",
                   MbnClass.SMARTPHONES: "INTN216"}  # fmt: skip
@@ -90,9 +91,6 @@ async def amortization(conn: asyncpg.Connection, tenant: str, fiscal_year: int) 
 router = APIRouter(tags=["mbn"])
 
 DeviceMeasure = Literal["INTN205", "INTN212", "INTN214", "INTN216", "INTN243T"]
-Year = Annotated[int, Query(ge=1990, le=2100, description="the fiscal (calendar) year, e.g. 2024")]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 _HELD = f"""FROM device_states
 WHERE tenant = $1 AND valid_from <= $2 AND valid_to > $2 AND {_COUNTED} AND mbn_class = ANY($3::text[])"""
@@ -161,7 +159,7 @@ AMORTIZATION_CSV = csvfiles.documented(
 @router.get("/mbn/amortization", response_model=AmortizationByYear, responses=AMORTIZATION_CSV)
 async def amortization_by_year(
     request: Request, pool: Pool, principal: MetricsReader, from_year: Year | None = None, to_year: Year | None = None,
-    format: Annotated[Literal["json", "csv"] | None, Query(description="csv, or JSON (the default)")] = None,
+    format: csvfiles.Format = None,
 ) -> AmortizationByYear | Response:
     """INTN243T's amortization for every fiscal year, from the assets events, whether or not the year's other
     INTN243T inputs are in: the yearly figure `/mbn/results` counts, and `/mbn/results/INTN243T/devices` details."""

@@ -12,11 +12,11 @@ wins over the actuals, as every recorded input wins over a source (metrics.mbn.s
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from events.auth import MetricsReader
@@ -26,6 +26,7 @@ from events.db import page
 from events.envelope import Envelope
 from events.web import Pool
 from metrics.mbn.definitions import definition_of
+from metrics.mbn.views import Limit, Offset, Year
 from metrics.projections import projection
 
 SOURCE = "assets events: the expenditures the metrics projector keeps"
@@ -105,9 +106,6 @@ def _counted(component: CostComponent, fiscal_year: int, spent: asyncpg.Record |
 router = APIRouter(tags=["mbn"])
 
 # As GET /mbn/results/{measure}/devices takes them (metrics.device_figures, which imports the projection first).
-Year = Annotated[int, Query(ge=1990, le=2100, description="the fiscal year, e.g. 2024")]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 class ComponentSpending(BaseModel):

@@ -1,7 +1,7 @@
 """The refresh plan REST API: the devices falling due in a fiscal year and what replacing them costs, its adoption
 into that year's budget, and the price list that costs it; routes only."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -40,7 +40,7 @@ async def get_refresh_plan(
     principal: BudgetReader,
     fiscal_year: Year,
     limit: Annotated[int, Query(ge=0, le=5_000, description="how many of the devices due to list")] = 500,
-    format: Annotated[Literal["json", "csv"] | None, Query(description="csv: the devices due")] = None,
+    format: csvfiles.Format = None,
 ) -> Any:
     """The devices in service reaching the end of their useful life (or, with none recorded, of their warranty) in
     the fiscal year, counted per kind and MBN class with their replacement cost at today's prices, and per month."""

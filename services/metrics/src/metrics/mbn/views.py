@@ -3,15 +3,21 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
+from typing import Annotated
 
 import asyncpg
-from fastapi import Response
+from fastapi import Query, Response
 
 from events import csvfiles
 from metrics.mbn import longform
 from metrics.mbn.benchmark import Place, TierFigures
 from metrics.mbn.definitions import INPUTS, by_id
 from metrics.mbn.models import definition_body
+
+# The query parameters the MBN reads share.
+Year = Annotated[int, Query(ge=1990, le=2100, description="the fiscal (calendar) year, e.g. 2024")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 CSV_RESPONSE = csvfiles.documented(
     "with `format=csv` or `Accept: text/csv`: the rows in the columns of the MBN long-form file (fiscal_year,"
