@@ -4,12 +4,15 @@ consumer applies them, against Postgres: as at the fiscal-year close, backdated 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib.resources import files
 from uuid import UUID, uuid4
 
 from events.consumer import Outcome
 from events.contracts import assets as ev
 from events.contracts.amortization import Holding, tenant_total
 from events.envelope import Context, Envelope, wrap
+from metrics.device_figures import close_of
+from metrics.device_history import COUNTED
 from metrics.projections import projection
 from support.records import deliver_batch
 
@@ -230,3 +233,37 @@ async def test_a_year_before_the_inventory_began_has_no_device_figures(metrics, 
     await deliver(pool, *early)
     response = await suite.metrics.get("/mbn/results", params={"fiscal_year": 2020}, headers=tokens.headers("auditor"))
     assert response.status_code == 200 and response.json()["measures"] == []
+
+
+# The count as first written: every counted state spanning the close. device_counts_by_year must agree with it.
+SPANNING_THE_CLOSE = f"""
+SELECT mbn_class, count(*) AS held FROM device_states
+WHERE tenant = $1 AND valid_from <= $2 AND valid_to > $2 AND {COUNTED} GROUP BY mbn_class"""
+BY_YEAR = "SELECT mbn_class, sum(held) AS held FROM device_counts_by_year WHERE tenant = $1 AND fiscal_year <= $2" \
+          " GROUP BY mbn_class HAVING sum(held) <> 0"  # fmt: skip
+
+
+async def held_each_year(conn, tenant: str, query: str, at_close) -> dict[int, dict[str, int]]:
+    return {year: {row["mbn_class"]: row["held"] for row in await conn.fetch(query, tenant, at_close(year))}
+            for year in range(2021, 2027)}  # fmt: skip
+
+
+async def test_each_years_changes_add_up_to_the_states_spanning_its_close_and_the_migration_backfills_them(
+    metrics, projection_pool, tokens
+):
+    early, late, _ = the_city(tokens.tenant)
+    await deliver(projection_pool, *early)
+    await deliver(projection_pool, *late)  # backdated: states re-derived, their old counts taken away
+    async with projection_pool.acquire() as conn:
+        spanning = await held_each_year(conn, tokens.tenant, SPANNING_THE_CLOSE, close_of)
+        kept = await held_each_year(conn, tokens.tenant, BY_YEAR, lambda year: year)
+        assert kept == spanning
+        assert spanning[2024] == {"laptops_tablets": 1, "desktops_thin_clients": 2, "smartphones": 1}
+
+        # A projection that had states before the table existed gets the same counts from the migration.
+        await conn.execute("DELETE FROM device_counts_by_year WHERE tenant = $1", tokens.tenant)
+        script = (files("metrics") / "projection_migrations" / "071_device_counts_by_year.sql").read_text()
+        backfill = next(s for s in script.split(";") if "INSERT INTO device_counts_by_year" in s)
+        await conn.execute(backfill.replace("FROM device_states WHERE", "FROM device_states WHERE tenant = $1 AND"),
+                           tokens.tenant)  # fmt: skip
+        assert await held_each_year(conn, tokens.tenant, BY_YEAR, lambda year: year) == spanning

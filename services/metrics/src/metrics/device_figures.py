@@ -23,7 +23,7 @@ from events.contracts.assets import MbnClass
 from events.contracts.metrics import CountedInput, InputProvenance
 from events.db import page
 from events.web import Pool
-from metrics.device_history import OWNED
+from metrics.device_history import COUNTED
 from metrics.mbn import views
 from metrics.mbn.definitions import AMORTIZATION
 from metrics.mbn.views import Limit, Offset, Year
@@ -46,18 +46,18 @@ def _provenance(measure: str, fiscal_year: int, note: str) -> InputProvenance:
                            note=note)  # fmt: skip
 
 
-# The states MBN counts, spelled as the partial index device_states_counted is, so that the planner uses it.
-_COUNTED = f"status IN ({', '.join(repr(s) for s in OWNED)}) AND mbn_class <> 'not_counted'"
-# Every counted state begun by the close, so that an inventory begun by then answers even with nothing held.
+# The devices held at the close: each year's changes up to it added up (device_counts_by_year). None when no counted
+# state had begun by then (the inventory had not), else every class, with nothing held too.
 _COUNTS = f"""
-SELECT mbn_class, count(*) FILTER (WHERE valid_to > $2) AS held FROM device_states
-WHERE tenant = $1 AND valid_from <= $2 AND {_COUNTED} GROUP BY mbn_class"""
+SELECT mbn_class, sum(held)::bigint AS held FROM device_counts_by_year WHERE tenant = $1 AND fiscal_year <= $2
+    AND EXISTS (SELECT FROM device_states WHERE tenant = $1 AND valid_from <= $3 AND {COUNTED})
+GROUP BY mbn_class"""
 
 
 async def device_counts(conn: asyncpg.Connection, tenant: str, fiscal_year: int) -> dict[str, CountedInput]:
     """INTN212, INTN214 and INTN216: the devices of each class the city owned and still had at the close."""
     close = close_of(fiscal_year)
-    rows = await conn.fetch(_COUNTS, tenant, close)
+    rows = await conn.fetch(_COUNTS, tenant, fiscal_year, close)
     if not rows:
         return {}
     held = {row["mbn_class"]: row["held"] for row in rows}
@@ -93,7 +93,7 @@ router = APIRouter(tags=["mbn"])
 DeviceMeasure = Literal["INTN205", "INTN212", "INTN214", "INTN216", "INTN243T"]
 
 _HELD = f"""FROM device_states
-WHERE tenant = $1 AND valid_from <= $2 AND valid_to > $2 AND {_COUNTED} AND mbn_class = ANY($3::text[])"""
+WHERE tenant = $1 AND valid_from <= $2 AND valid_to > $2 AND {COUNTED} AND mbn_class = ANY($3::text[])"""
 _AMORTIZED = "FROM device_amortization WHERE tenant = $1 AND fiscal_year = $2"
 
 

@@ -26,6 +26,8 @@ from metrics.projections import projection
 
 # The statuses as the assets service names them; what MBN counts is what the city owned and still had.
 OWNED = ("in_stock", "deployed", "in_repair", "retired")
+# The states MBN counts, spelled as the partial index device_states_counted is, so that the planner uses it.
+COUNTED = f"status IN ({', '.join(repr(s) for s in OWNED)}) AND mbn_class <> 'not_counted'"
 # MBN's fiscal year is the calendar year (metrics.mbn.domain): amortization is scheduled from January.
 FISCAL_YEAR_STARTS = 1
 FOREVER = datetime.max.replace(tzinfo=UTC)  # the end of the state a device is in now, as assets writes it
@@ -188,10 +190,12 @@ async def _derive(conn: asyncpg.Connection, devices: list, kept: dict[tuple[str,
         tag = intervals[-1].state.asset_tag if intervals else ""
         yearly = amounts_by_year(holding_of(events))
         amounts += [(tenant, year, device_id, amount, tag) for year, amount in yearly.items()]
+    await conn.execute(_COUNTS_BY_YEAR, *_columns(devices), -1)  # their states as they were leave the counts
     for table in ("device_states", "device_amortization"):
         await conn.execute(f"DELETE FROM {table} WHERE {_DEVICES}", *_columns(devices))
     if states:
         await conn.execute(_STATES, *_columns(states))
+        await conn.execute(_COUNTS_BY_YEAR, *_columns(devices), 1)  # and their states as now derived join them
     if amounts:
         await conn.execute(_AMOUNTS, *_columns(amounts))
 
@@ -204,6 +208,18 @@ _STATES = """
 INSERT INTO device_states (tenant, device_id, valid_from, valid_to, status, mbn_class, asset_tag)
 SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
     $7::text[])"""
+# MBN's counts as at each year's close (device_counts_by_year): a counted state adds `$3` to its class in the year
+# (UTC) it began and takes it away in the year it ended.
+_COUNTS_BY_YEAR = f"""
+INSERT INTO device_counts_by_year (tenant, mbn_class, fiscal_year, held)
+SELECT tenant, mbn_class, year, sum(held) * $3 FROM (
+    SELECT tenant, mbn_class, extract(year FROM valid_from AT TIME ZONE 'UTC')::int AS year, 1 AS held
+    FROM device_states WHERE {_DEVICES} AND {COUNTED}
+    UNION ALL
+    SELECT tenant, mbn_class, extract(year FROM valid_to AT TIME ZONE 'UTC')::int, -1
+    FROM device_states WHERE {_DEVICES} AND {COUNTED} AND isfinite(valid_to)
+) changes GROUP BY 1, 2, 3
+ON CONFLICT (tenant, mbn_class, fiscal_year) DO UPDATE SET held = device_counts_by_year.held + excluded.held"""
 _AMOUNTS = """
 INSERT INTO device_amortization (tenant, fiscal_year, device_id, amount, asset_tag)
 SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::numeric[], $5::text[])"""
