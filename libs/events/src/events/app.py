@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from events import store, tasks
+from events import heap, store, tasks
 from events.auth import TokenVerifier
 from events.db import STORE_MIGRATIONS, create_pool, migrate_pool
 from events.guard import RequestGuard
@@ -55,6 +55,7 @@ def service_app(
                 log.info("store_republished", events=await republish(conn))
         running = [asyncio.create_task(_relay(app.state.pool, settings, app.state.statuses["relay"]))]
         running += [asyncio.create_task(run_every(app.state.pool, job)) for job in jobs]
+        heap.settle()
         log.info("service_started", schema=settings.schema)
         try:
             yield

@@ -15,7 +15,7 @@ import uvicorn
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
-from events import kafka, store, tasks
+from events import heap, kafka, store, tasks
 from events.consumer import CONNECTION_ERRORS, BatchHandler, Handler, run_consumer
 from events.db import create_pool, migrate_pool
 from events.http import add_operational_routes
@@ -136,6 +136,7 @@ def main(settings: ServiceSettings, process: str, schema: str, migrations: dict[
     command_line(process, description).parse_args(argv)
     configure_logging(process, settings.log_level, as_json=settings.log_json)
     store.limit_event_size(settings.event_max_bytes)
+    heap.settle()
     asyncio.run(_until_signalled(run_worker(settings, schema, migrations, subscriptions), process))
 
 
