@@ -77,5 +77,5 @@ async def write_changes(conn: asyncpg.Connection, before: dict, changed: dict[co
     found = compute.changes(before, changed)
     await store.write_facts(conn, changed)
     await store.add_rows(conn, found.nonzero_rows())
-    sampled = [kpi.key for kpi in definitions.DEFINITIONS if kpi.measure in SAMPLED]
+    sampled = [kpi for kpi in definitions.DEFINITIONS if kpi.measure in SAMPLED]
     await store.replace_samples(conn, found, sampled)

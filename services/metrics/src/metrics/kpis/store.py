@@ -12,7 +12,7 @@ from events.contracts.metrics import ReferenceInputRecorded
 from events.contracts.tickets import DeskPolicyChanged
 from metrics.kpis import definitions
 from metrics.kpis.compute import KINDS, Changes, FactsKey, RowKey
-from metrics.kpis.definitions import STOCKS
+from metrics.kpis.definitions import STOCKS, Kpi
 from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
 from tickets.domain.policy import policy_from
 
@@ -93,16 +93,20 @@ async def add_rows(conn: asyncpg.Connection, rows: dict[RowKey, list]) -> None:
         await conn.execute(_ADD_ROWS, [(*key, n, total) for key, (n, total) in rows.items()], stock_kpis())
 
 
-async def replace_samples(conn: asyncpg.Connection, found: Changes, kpis: list[str]) -> None:
-    """The samples of the entities `found` resampled, for the definitions named (`id@version`), anew."""
+# Each sample's whole key given (tenant, definition, version, entity): looked up in the key's index, where a join on
+# the entities alone would leave the planner a scan of every sample.
+_DELETE_SAMPLES = """
+DELETE FROM kpi_samples s USING (
+    SELECT r->>0 AS tenant, r->>1 AS kpi, (r->>2)::int AS version, r->>3 AS entity_id
+    FROM jsonb_array_elements($1::jsonb) r
+) e WHERE s.tenant = e.tenant AND s.kpi = e.kpi AND s.version = e.version AND s.entity_id = e.entity_id"""
+
+
+async def replace_samples(conn: asyncpg.Connection, found: Changes, kpis: list[Kpi]) -> None:
+    """The samples of the entities `found` resampled, for the definitions given, anew."""
     if found.resampled:
-        await conn.execute(
-            "DELETE FROM kpi_samples s USING (SELECT r->>0 AS tenant, r->>1 AS entity_id"
-            " FROM jsonb_array_elements($1::jsonb) r) e"
-            " WHERE s.tenant = e.tenant AND s.entity_id = e.entity_id AND s.kpi || '@' || s.version = ANY($2)",
-            found.resampled,
-            kpis,
-        )
+        keys = [(tenant, k.id, k.version, entity) for tenant, entity in found.resampled for k in kpis]
+        await conn.execute(_DELETE_SAMPLES, keys)
     await insert_samples(conn, found.samples)
 
 
