@@ -140,7 +140,7 @@ class _Writer:
             await self._writing
 
     async def add(self, kpi: Kpi, rows: Iterator[tuple]) -> None:
-        write = store.insert_samples if kpi.measure in SAMPLED else store.add_flows
+        write = store.copy_samples if kpi.measure in SAMPLED else store.add_flows
         while chunk := list(itertools.islice(rows, self.CHUNK)):
             if self._writing is not None:
                 await self._writing
