@@ -29,7 +29,7 @@ _SERVER_SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": "300",
-    "shared_buffers": "128MB",
+    "shared_buffers": "1GB",
 }
 # --no-sync: a crash of a dev box mid-initdb just means deleting the dir and starting again.
 _INITDB_ARGS = [
