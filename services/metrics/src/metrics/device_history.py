@@ -1,5 +1,6 @@
-"""The projector's own history of each device from the assets events: its states along valid time and its
-amortization per fiscal year, re-derived from the device's kept events whenever one of them arrives.
+"""The projector's own history of each device from the assets events: its states along valid time (and from them
+the devices MBN counts at each year's close) and its amortization per fiscal year, re-derived from the device's kept
+events whenever one of them arrives.
 
 A backdated event (an install recorded in February that happened in December) changes the device's past, so
 nothing is patched in place: the device's events are kept, and its states and amounts derived from all of them
@@ -209,7 +210,8 @@ INSERT INTO device_states (tenant, device_id, valid_from, valid_to, status, mbn_
 SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
     $7::text[])"""
 # MBN's counts as at each year's close (device_counts_by_year): a counted state adds `$3` to its class in the year
-# (UTC) it began and takes it away in the year it ended.
+# (UTC) it began and takes it away in the year it ended. Rows in key order, so that two batches adding to the same
+# years lock them in the same order.
 _COUNTS_BY_YEAR = f"""
 INSERT INTO device_counts_by_year (tenant, mbn_class, fiscal_year, held)
 SELECT tenant, mbn_class, year, sum(held) * $3 FROM (
@@ -218,7 +220,7 @@ SELECT tenant, mbn_class, year, sum(held) * $3 FROM (
     UNION ALL
     SELECT tenant, mbn_class, extract(year FROM valid_to AT TIME ZONE 'UTC')::int, -1
     FROM device_states WHERE {_DEVICES} AND {COUNTED} AND isfinite(valid_to)
-) changes GROUP BY 1, 2, 3
+) changes GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 ON CONFLICT (tenant, mbn_class, fiscal_year) DO UPDATE SET held = device_counts_by_year.held + excluded.held"""
 _AMOUNTS = """
 INSERT INTO device_amortization (tenant, fiscal_year, device_id, amount, asset_tag)
