@@ -191,12 +191,10 @@ async def _derive(conn: asyncpg.Connection, devices: list, kept: dict[tuple[str,
         tag = intervals[-1].state.asset_tag if intervals else ""
         yearly = amounts_by_year(holding_of(events))
         amounts += [(tenant, year, device_id, amount, tag) for year, amount in yearly.items()]
-    await conn.execute(_COUNTS_BY_YEAR, *_columns(devices), -1)  # their states as they were leave the counts
-    for table in ("device_states", "device_amortization"):
-        await conn.execute(f"DELETE FROM {table} WHERE {_DEVICES}", *_columns(devices))
+    await conn.execute(_DROP_STATES, *_columns(devices))
+    await conn.execute(f"DELETE FROM device_amortization WHERE {_DEVICES}", *_columns(devices))
     if states:
-        await conn.execute(_STATES, *_columns(states))
-        await conn.execute(_COUNTS_BY_YEAR, *_columns(devices), 1)  # and their states as now derived join them
+        await conn.execute(_ADD_STATES, *_columns(states))
     if amounts:
         await conn.execute(_AMOUNTS, *_columns(amounts))
 
@@ -205,23 +203,30 @@ def _state_columns(state: State) -> tuple[str, str, str]:
     return state.status, state.mbn_class, state.asset_tag
 
 
-_STATES = """
-INSERT INTO device_states (tenant, device_id, valid_from, valid_to, status, mbn_class, asset_tag)
-SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
-    $7::text[])"""
-# MBN's counts as at each year's close (device_counts_by_year): a counted state adds `$3` to its class in the year
-# (UTC) it began and takes it away in the year it ended. Rows in key order, so that two batches adding to the same
-# years lock them in the same order.
-_COUNTS_BY_YEAR = f"""
+def _counted(change: str, sign: int) -> str:
+    """`change` (a DELETE from or INSERT into device_states) with what the states it touches do to MBN's counts
+    (device_counts_by_year), in the same statement: a counted state adds `sign` to its class in the year (UTC) it
+    began and takes it away in the year it ended. Rows in key order, so that two batches adding to the same years
+    lock them in the same order."""
+    return f"""
+WITH states AS ({change} RETURNING tenant, valid_from, valid_to, status, mbn_class)
 INSERT INTO device_counts_by_year (tenant, mbn_class, fiscal_year, held)
-SELECT tenant, mbn_class, year, sum(held) * $3 FROM (
+SELECT tenant, mbn_class, year, sum(held) * {sign} FROM (
     SELECT tenant, mbn_class, extract(year FROM valid_from AT TIME ZONE 'UTC')::int AS year, 1 AS held
-    FROM device_states WHERE {_DEVICES} AND {COUNTED}
+    FROM states WHERE {COUNTED}
     UNION ALL
     SELECT tenant, mbn_class, extract(year FROM valid_to AT TIME ZONE 'UTC')::int, -1
-    FROM device_states WHERE {_DEVICES} AND {COUNTED} AND isfinite(valid_to)
+    FROM states WHERE {COUNTED} AND isfinite(valid_to)
 ) changes GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 ON CONFLICT (tenant, mbn_class, fiscal_year) DO UPDATE SET held = device_counts_by_year.held + excluded.held"""
+
+
+# The devices' states as they were leave the counts; their states as now derived join them.
+_DROP_STATES = _counted(f"DELETE FROM device_states WHERE {_DEVICES}", -1)
+_ADD_STATES = _counted("""
+INSERT INTO device_states (tenant, device_id, valid_from, valid_to, status, mbn_class, asset_tag)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
+    $7::text[])""", 1)
 _AMOUNTS = """
 INSERT INTO device_amortization (tenant, fiscal_year, device_id, amount, asset_tag)
 SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::numeric[], $5::text[])"""
