@@ -90,6 +90,7 @@ async def _drop_read_only_indexes(conn: asyncpg.Connection, shadow: str) -> list
 
 # Append-only tables only read through their indexes to the rows: analysed, not vacuumed (a pass over all of them).
 NOT_VACUUMED = ("audit_history", "processed_events")
+VACUUMED_AGAIN = 2  # at most, times a read model not yet all marked visible to all is vacuumed again
 
 
 async def _tables(conn: asyncpg.Connection, schema: str) -> list[str]:
@@ -114,7 +115,7 @@ async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, indexes: list[s
     tables = await _tables(conn, shadow)
     for name in tables:
         await conn.execute(f'{"ANALYZE" if name in NOT_VACUUMED else "VACUUM (ANALYZE)"} "{shadow}"."{name}"')
-    for _ in range(VACUUM_PASSES - 1):
+    for _ in range(VACUUMED_AGAIN):
         # A snapshot some other session held meanwhile (an analyse elsewhere in the database) keeps the rows written
         # after it began from being marked visible to all: those tables are vacuumed again, skipping what is marked.
         behind = await conn.fetch(_NOT_ALL_VISIBLE, shadow, [n for n in tables if n not in NOT_VACUUMED])
@@ -124,7 +125,6 @@ async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, indexes: list[s
         await conn.execute(f'ALTER TABLE "{shadow}"."{name}" RESET (autovacuum_enabled)')
 
 
-VACUUM_PASSES = 3
 _NOT_ALL_VISIBLE = """SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relname = ANY($2::text[])
     AND relallvisible < relpages"""
 

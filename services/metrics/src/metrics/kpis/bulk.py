@@ -14,7 +14,7 @@ again from scratch.
 
 import asyncio
 import itertools
-from collections import ChainMap
+from collections import ChainMap, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,9 +66,12 @@ class KpisInMemory:
             await store.write_all_facts(conn, list(self.facts.items()))
             await store.stage_flows(conn)
             breakdowns: dict[Members, int] = {}
+            of_kind: dict[str, list[tuple[FactsKey, Facts]]] = defaultdict(list)
+            for key, f in self.facts.items():
+                of_kind[key[1]].append((key, f))
             async with _Writer(conn) as writer:
                 for kind in KINDS.values():
-                    entries = _entries(kind, self.facts, breakdowns)
+                    entries = _entries(kind, of_kind[kind.name], breakdowns)
                     for kpi in compute.maintained(kind):
                         await writer.add(kpi, compute.counted(kind, kpi, entries))
             await store.sum_flows(conn, breakdowns)
@@ -114,13 +117,12 @@ async def _transaction(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT pg_current_xact_id()")
 
 
-def _entries(kind: compute.Kind, facts: dict[FactsKey, Facts], breakdowns: dict[Members, int]) -> list[tuple]:
+def _entries(kind: compute.Kind, facts: list[tuple[FactsKey, Facts]], breakdowns: dict[Members, int]) -> list[tuple]:
     """The kind's facts, each with its members and the number standing for them (numbered as they come)."""
     found = []
-    for key, f in facts.items():
-        if key[1] == kind.name:
-            members = compute.members_of(kind, f)
-            found.append((key, f, members, breakdowns.setdefault(members, len(breakdowns))))
+    for key, f in facts:
+        members = compute.members_of(kind, f)
+        found.append((key, f, members, breakdowns.setdefault(members, len(breakdowns))))
     return found
 
 
@@ -140,7 +142,7 @@ class _Writer:
             await self._writing
 
     async def add(self, kpi: Kpi, rows: Iterator[tuple]) -> None:
-        write = store.copy_samples if kpi.measure in SAMPLED else store.add_flows
+        write = store.insert_samples if kpi.measure in SAMPLED else store.add_flows
         while chunk := list(itertools.islice(rows, self.CHUNK)):
             if self._writing is not None:
                 await self._writing

@@ -16,6 +16,7 @@ from metrics.projections import projection
 from tickets.domain.policy import policy_from
 
 READ = {*compute.FOLDED_BY, DeskPolicyChanged.event_type, ReferenceInputRecorded.event_type}
+SAMPLED_KPIS = [kpi for kpi in definitions.DEFINITIONS if kpi.measure in SAMPLED]
 
 
 @dataclass
@@ -77,5 +78,4 @@ async def write_changes(conn: asyncpg.Connection, before: dict, changed: dict[co
     found = compute.changes(before, changed)
     await store.write_facts(conn, changed)
     await store.add_rows(conn, found.nonzero_rows())
-    sampled = [kpi for kpi in definitions.DEFINITIONS if kpi.measure in SAMPLED]
-    await store.replace_samples(conn, found, sampled)
+    await store.replace_samples(conn, found, SAMPLED_KPIS)

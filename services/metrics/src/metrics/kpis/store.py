@@ -2,7 +2,8 @@
 or written for a whole batch in one statement, and written in bulk into a fresh projection (metrics.kpis.bulk).
 
 A batch's rows go to Postgres as one JSON document that it takes apart (`jsonb_array_elements`): a parameter per
-column would cost the projector about a microsecond per value to encode, some 150 values an event."""
+column would cost the projector about a microsecond per value to encode, some 150 values an event. Samples and the
+bulk flows, whose columns have binary encoders, go by binary COPY."""
 
 from collections.abc import Iterable
 
@@ -19,9 +20,8 @@ from tickets.domain.policy import policy_from
 FTE_INPUTS = ("INTN010", "INTN011")  # budgeted FTE, and the supported FTE that overrides it
 
 
-def stock_kpis() -> list[str]:
-    """The stocks, whose per-day changes are added up per month as well (kpi_monthly)."""
-    return [kpi.id for kpi in definitions.DEFINITIONS if kpi.measure in STOCKS]
+# The stocks, whose per-day changes are added up per month as well (kpi_monthly).
+STOCK_KPIS = [kpi.id for kpi in definitions.DEFINITIONS if kpi.measure in STOCKS]
 
 
 async def desks(conn: asyncpg.Connection, tenants: Iterable[str]) -> dict[str, Desk]:
@@ -90,7 +90,7 @@ async def add_rows(conn: asyncpg.Connection, rows: dict[RowKey, list]) -> None:
     """Add each delta to its day's row (and a stock's to its month's): the sums commute, so batches may land in
     any order."""
     if rows:
-        await conn.execute(_ADD_ROWS, [(*key, n, total) for key, (n, total) in rows.items()], stock_kpis())
+        await conn.execute(_ADD_ROWS, [(*key, n, total) for key, (n, total) in rows.items()], STOCK_KPIS)
 
 
 # Each sample's whole key given (tenant, definition, version, entity): looked up in the key's index, where a join on
@@ -110,15 +110,14 @@ async def replace_samples(conn: asyncpg.Connection, found: Changes, kpis: list[K
     await insert_samples(conn, found.samples)
 
 
-_INSERT_SAMPLES = """
-INSERT INTO kpi_samples (tenant, kpi, version, entity_id, part, day, value, who, priority, category, channel, grp)
-SELECT r->>0, r->>1, (r->>2)::int, r->>3, r->>4, (r->>5)::date, (r->>6)::float8, r->>7, r->>8, r->>9, r->>10, r->>11
-FROM jsonb_array_elements($1::jsonb) r"""
+# A sample row's columns, in the order compute.SampleRow has them.
+SAMPLE_COLUMNS = ("tenant", "kpi", "version", "entity_id", "part", "day", "value", "who", "priority", "category",
+                  "channel", "grp")  # fmt: skip
 
 
 async def insert_samples(conn: asyncpg.Connection, samples: list[tuple]) -> None:
     if samples:
-        await conn.execute(_INSERT_SAMPLES, samples)
+        await conn.copy_records_to_table("kpi_samples", records=samples, columns=SAMPLE_COLUMNS)
 
 
 async def write_fte(conn: asyncpg.Connection, inputs: list[tuple[str, ReferenceInputRecorded]]) -> None:
@@ -160,16 +159,9 @@ async def stage_flows(conn: asyncpg.Connection) -> None:
 
 async def add_flows(conn: asyncpg.Connection, flows: list[tuple]) -> None:
     """Rows (tenant, kpi, version, breakdowns, day, part, n, total): `breakdowns` the number standing for a set of
-    breakdowns, as `sum_flows` is given them. Binary COPY: Postgres takes the rows as they are, with nothing to parse
-    (a JSON document cost it more than everything else the rebuild's last step did)."""
+    breakdowns, as `sum_flows` is given them. Binary COPY: Postgres takes the rows as they are, nothing to parse."""
     if flows:
         await conn.copy_records_to_table("kpi_flows", records=flows)
-
-
-async def copy_samples(conn: asyncpg.Connection, samples: list[tuple]) -> None:
-    """Sample rows in `kpi_samples`' own column order, by binary COPY (see `add_flows`)."""
-    if samples:
-        await conn.copy_records_to_table("kpi_samples", records=samples)
 
 
 async def sum_flows(conn: asyncpg.Connection, breakdowns: dict[tuple, int]) -> None:
@@ -196,7 +188,7 @@ async def sum_months(conn: asyncpg.Connection) -> None:
         " sum(total) FROM kpi_daily WHERE kpi = ANY($1::text[]) GROUP BY 1, 2, 3, 4, 5, 6, 7"
         " ON CONFLICT (tenant, kpi, version, dimension, month, member, part)"
         " DO UPDATE SET n = kpi_monthly.n + excluded.n, total = kpi_monthly.total + excluded.total",
-        stock_kpis(),
+        STOCK_KPIS,
     )
 
 
