@@ -5,6 +5,7 @@ import asyncio
 import dataclasses
 import itertools
 import os
+import statistics
 import sys
 from asyncio.subprocess import PIPE
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from events.contracts import work_orders as wo
 from events.contracts.metrics import InputProvenance, ReferenceInputRecorded
 from events.contracts.tickets import CalendarDocument
 from events.envelope import Context, wrap
-from metrics.kpis import definitions
+from metrics.kpis import definitions, store
 from metrics.kpis.definitions import Measure
 from metrics.kpis.periods import By
 from metrics.projections import projection
@@ -223,3 +224,77 @@ async def test_every_kpi_version_answers_for_each_period_length_and_breakdown_it
             assert answer.status_code == 200, (kpi.key, by, start, group, answer.text)
             # MTBF has one series per model, none before a device has a model
             assert answer.json()["points"] or kpi.measure is Measure.PER_REPAIR, (kpi.key, by, start, group)
+
+
+async def test_a_stock_by_week_month_and_year_is_its_value_on_each_periods_last_day(metrics, tokens):
+    """Whole weeks and months are read from their sums, the days around them from their rows: both agree with the
+    per-day series, for ranges starting and ending inside a week and a month."""
+    desk, headers, client = Desk(metrics, tokens.tenant), tokens.headers(*READER), metrics.metrics
+    for n in range(8):  # opened every 5 days from March 2, open for 3 to 38 days, some by group
+        at = MONDAY + timedelta(days=5 * n)
+        assigned = [ev.TicketAssigned(assignee_id="tom", group=("desk", "field")[n % 2], at=at)] if n % 3 else []
+        await desk.ticket(*assigned, resolved(at + timedelta(days=3 + 5 * n)), at=at)
+    for start, end, group in [("2026-03-04", "2026-05-13", None), ("2026-02-27", "2026-06-02", "group"),
+                              ("2026-03-09", "2026-03-22", None), ("2026-03-10", "2026-03-12", None)]:  # fmt: skip
+        asked = {"from": start, "to": end, **({"group": group} if group else {})}
+        days = await series(client, headers, "desk.backlog", **asked)
+        on_day = {(p["period_end"], p["member"], p["part"]): p["value"] for p in days["points"]}
+        for by in ("week", "month", "year"):
+            read = await series(client, headers, "desk.backlog", by=by, **asked)
+            assert read["points"], (by, start, end)
+            for p in read["points"]:
+                assert p["value"] == on_day[(p["period_end"], p["member"], p["part"])], (by, start, end, p)
+
+
+async def test_medians_and_people_by_week_and_month_are_those_of_the_periods_samples_as_they_change(
+    metrics, projection_pool, tokens
+):
+    """Closed weeks and months are read from figures the projector keeps, open ones and the days around whole ones
+    from the samples: all are what the period's samples give, after a ticket moves to another group and another is
+    reopened, and still once the open periods have closed."""
+    desk, headers, client = Desk(metrics, tokens.tenant), tokens.headers(*READER), metrics.metrics
+    now = datetime.now(UTC).replace(microsecond=0)
+    tickets = []
+    for n in range(16):  # resolved after 1 to 16 hours: two or three a week from March 2, and four in the last days
+        at = MONDAY + timedelta(days=3 * n) if n < 12 else now - timedelta(days=n - 11, hours=n)
+        assigned = [ev.TicketAssigned(assignee_id="tom", group=("desk", "field")[n % 2], at=at)]
+        tickets.append(await desk.ticket(*assigned, resolved(at + timedelta(hours=n + 1)), at=at))
+        person = tr.TrainingDelivered(delivery_id=uuid4(), person_id=f"p{n % 4}", hours=Decimal(1), kind="session",
+                                      topic="Teams", at=at)  # fmt: skip
+        await desk.apply(desk.wrapped(str(person.delivery_id), person))
+    later = MONDAY + timedelta(days=40)
+    await desk.apply(desk.wrapped(tickets[2], ev.TicketEscalated(group="network", level=2, reason="x", at=later)),
+                     desk.wrapped(tickets[5], ev.TicketReopened(reason="again", at=later)))  # fmt: skip
+    async with projection_pool.acquire() as conn:
+        samples = await conn.fetch("SELECT kpi, day, value, who, grp FROM kpi_samples WHERE tenant = $1", tokens.tenant)
+    recent = (str(now.date() - timedelta(days=40)), str(now.date() + timedelta(days=1)))
+    ranges = [("2026-03-04", "2026-04-08"), ("2026-03-02", "2026-03-31"), ("2026-03-10", "2026-03-12"), recent]
+
+    async def read_as_the_samples_give() -> set[str]:
+        members = set()
+        for kpi_id, by, group, (start, end) in itertools.product(
+            ("desk.time-to-resolve-median", "training.people-trained"), ("week", "month"), (None, "group"), ranges
+        ):
+            kpi = definitions.current(kpi_id)
+            if group and group not in kpi.groups:
+                continue
+            read = await series(client, headers, kpi_id, by=by, **{"from": start, "to": end},
+                                **({"group": group} if group else {}))  # fmt: skip
+            for p in read["points"]:
+                within = [s for s in samples if s["kpi"] == kpi_id and p["period_start"] <= str(s["day"])
+                          <= p["period_end"] and (s["grp"] if group else "") == p["member"]]  # fmt: skip
+                if kpi.measure is Measure.DISTINCT:
+                    expected = len({s["who"] for s in within})
+                else:
+                    expected = round(statistics.median(s["value"] for s in within) * kpi.scale, kpi.decimals) \
+                        if within else None  # fmt: skip
+                assert (p["value"], p["denominator"]) == (expected, len(within)), (kpi_id, by, group, start, p)
+            members |= {p["member"] for p in read["points"] if p["denominator"]}
+        return members
+
+    assert await read_as_the_samples_give() == {"", "desk", "field", "network"}  # the moved ticket's group included
+    async with projection_pool.acquire() as conn, conn.transaction():  # six weeks on: the last days' periods close
+        await store.keep_periods(conn, [], now.date() + timedelta(days=42))
+        assert await conn.fetchval("SELECT count(*) FROM kpi_sample_periods WHERE tenant = $1 AND period >= $2",
+                                   tokens.tenant, now.date() - timedelta(days=12))  # fmt: skip
+    assert await read_as_the_samples_give() == {"", "desk", "field", "network"}

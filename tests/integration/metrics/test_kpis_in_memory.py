@@ -3,6 +3,7 @@ handler writes batch by batch, and nothing of a batch whose transaction rolled b
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib.resources import files
 from uuid import uuid4
 
 import pytest
@@ -29,9 +30,12 @@ TORONTO = CalendarDocument(timezone="America/Toronto", hours={d: [("09:00", "17:
 TABLES = {
     "kpi_daily": "SELECT tenant, kpi, version, dimension, day, member, part, n, total FROM kpi_daily"
                  " WHERE n <> 0 OR total <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    "kpi_weekly": "SELECT tenant, kpi, version, dimension, week, member, part, n, total FROM kpi_weekly"
+                  " WHERE n <> 0 OR total <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
     "kpi_monthly": "SELECT tenant, kpi, version, dimension, month, member, part, n, total FROM kpi_monthly"
                    " WHERE n <> 0 OR total <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
     "kpi_samples": "SELECT * FROM kpi_samples ORDER BY 1, 2, 3, 4, 5",
+    "kpi_sample_periods": "SELECT * FROM kpi_sample_periods ORDER BY 1, 2, 3, 4, 5, 6, 7, 8",
     "kpi_facts": "SELECT tenant, kind, entity_id, facts FROM kpi_facts ORDER BY 1, 2, 3",
     "kpi_desks": "SELECT tenant, changed_at FROM kpi_desks ORDER BY 1",
 }  # fmt: skip
@@ -108,7 +112,7 @@ async def test_kpis_kept_in_memory_and_written_once_are_what_the_live_handler_wr
     async with rebuilt.acquire() as conn:
         assert await kept.write(conn) == 8  # six tickets, a device, a delivery
     expected = await tables(live)
-    assert expected["kpi_daily"] and expected["kpi_samples"]
+    assert expected["kpi_daily"] and expected["kpi_samples"] and expected["kpi_sample_periods"]
     assert await tables(rebuilt) == expected
 
 
@@ -133,3 +137,20 @@ async def test_a_batch_that_rolls_back_leaves_nothing_in_memory_and_its_bad_reco
         await kept.write(conn)
         assert await conn.fetchval("SELECT count(*) FROM dead_letters") == 1
     assert await tables(rebuilt) == await tables(clean)
+
+
+@pytest.mark.parametrize("script, table", [("072_kpi_weekly.sql", "kpi_weekly"),
+                                           ("073_kpi_sample_periods.sql", "kpi_sample_periods")])  # fmt: skip
+async def test_a_projection_made_before_a_read_models_table_gets_the_same_rows_from_its_migration(
+    pools, tokens, script, table
+):
+    live = await pools("live")
+    await apply(live, projection, story(tokens.tenant), batch=4)
+    kept = (await tables(live))[table]
+    assert kept
+    text = (files("metrics") / "projection_migrations" / script).read_text()
+    async with live.acquire() as conn:
+        await conn.execute(f"DELETE FROM {table}")
+        for backfill in (statement for statement in text.split(";") if f"INSERT INTO {table} (" in statement):
+            await conn.execute(backfill)
+    assert (await tables(live))[table] == kept

@@ -15,7 +15,7 @@ from events.envelope import Context, wrap
 from metrics.kpis import compute, definitions
 from metrics.kpis.definitions import DERIVED, Measure
 from metrics.kpis.desk import TICKETS, TicketFacts, first_contact_resolution
-from metrics.kpis.periods import By, periods, stock_days
+from metrics.kpis.periods import By, periods, stock_days, whole_units
 from metrics.kpis.series import DEFAULT_DESK
 from support.builders import opened
 from tickets.domain import ticket_clocks
@@ -212,6 +212,15 @@ def test_periods_are_cut_to_the_range_and_a_stock_is_summed_over_their_days():
     assert periods(date(2026, 3, 4), date(2026, 3, 10), By.WEEK)[1].start == date(2026, 3, 9)  # a Monday
     # Two devices from the start, a third from Feb 10, one gone from Mar 1.
     assert stock_days(2, [(date(2026, 2, 10), 1), (date(2026, 3, 1), -1)], months) == [17 * 2, 9 * 2 + 19 * 3, 20]
+
+
+def test_the_whole_weeks_and_months_of_a_range_are_those_it_holds_from_their_first_day_to_their_last():
+    assert whole_units(date(2026, 3, 4), date(2026, 3, 29), By.WEEK) == (date(2026, 3, 9), date(2026, 3, 30))
+    assert whole_units(date(2026, 3, 9), date(2026, 3, 28), By.WEEK) == (date(2026, 3, 9), date(2026, 3, 23))
+    assert whole_units(date(2026, 3, 4), date(2026, 3, 14), By.WEEK) == (date(2026, 3, 4), date(2026, 3, 4))  # none
+    assert whole_units(date(2026, 1, 1), date(2026, 12, 31), By.MONTH) == (date(2026, 1, 1), date(2027, 1, 1))
+    # The calendar's last month is read from its days (there is no day after it to end it).
+    assert whole_units(date(9999, 11, 1), date(9999, 12, 31), By.MONTH) == (date(9999, 11, 1), date(9999, 12, 1))
 
 
 def test_every_definition_is_named_once_has_one_current_version_and_is_computed_from_something():

@@ -69,13 +69,16 @@ class KpisInMemory:
             of_kind: dict[str, list[tuple[FactsKey, Facts]]] = defaultdict(list)
             for key, f in self.facts.items():
                 of_kind[key[1]].append((key, f))
+            sampled: list[Kpi] = []
             async with _Writer(conn) as writer:
                 for kind in KINDS.values():
                     entries = _entries(kind, of_kind[kind.name], breakdowns)
                     for kpi in compute.maintained(kind):
                         await writer.add(kpi, compute.counted(kind, kpi, entries))
+                        sampled += [kpi] if kpi.measure in SAMPLED else []
             await store.sum_flows(conn, breakdowns)
-            await store.sum_months(conn)
+            await store.sum_rollups(conn)
+            await store.figure_closed(conn, sampled)
         written, self.facts, self.desks = len(self.facts), {}, {}
         return written
 

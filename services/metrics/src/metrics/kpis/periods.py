@@ -34,7 +34,7 @@ def truncated(day: date, by: By) -> date:
     return day
 
 
-def _next(key: date, by: By) -> date | None:
+def following(key: date, by: By) -> date | None:
     """Where the following period starts; None past the calendar's last day (9999-12-31)."""
     try:
         if by is By.WEEK:
@@ -52,10 +52,22 @@ def periods(start: date, end: date, by: By) -> list[Period]:
     """The periods from `start` to `end` inclusive, the first and last cut to them."""
     found, key = [], truncated(start, by)
     while key is not None and key <= end:
-        following = _next(key, by)
-        found.append(Period(key, max(key, start), min(following - ONE_DAY, end) if following else end))
-        key = following
+        after = following(key, by)
+        found.append(Period(key, max(key, start), min(after - ONE_DAY, end) if after else end))
+        key = after
     return found
+
+
+def whole_units(start: date, end: date, unit: By) -> tuple[date, date]:
+    """The whole weeks or months within `start`..`end`: from the first one's first day to the day after the last one,
+    each at a unit's start; `(start, start)` when there is none."""
+    key = truncated(start, unit)
+    first = key if key == start else following(key, unit)
+    try:
+        stop = truncated(end + ONE_DAY, unit)
+    except OverflowError:  # the calendar's last day: its unit is taken as partial, which reads the same sums
+        stop = truncated(end, unit)
+    return (first, stop) if first is not None and first < stop else (start, start)
 
 
 def stock_days(opening: int, changes: list[tuple[date, int]], within: list[Period]) -> list[int]:

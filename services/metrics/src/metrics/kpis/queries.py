@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import asyncpg
 
-from metrics.kpis import definitions
+from metrics.kpis import definitions, store
 from metrics.kpis.definitions import STOCKS, Kpi, Measure
-from metrics.kpis.periods import By, Period, periods, stock_days
+from metrics.kpis.periods import By, Period, periods, stock_days, whole_units
 from metrics.kpis.series import DEFAULT_DESK
 
 # The samples' column for each breakdown (a fixed list: never text from the request).
@@ -24,8 +24,9 @@ SELECT date_trunc($5, day::timestamp)::date AS period, member, part, sum(n)::flo
 FROM kpi_daily WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4 AND day BETWEEN $6 AND $7
 GROUP BY 1, 2, 3 HAVING sum(n) <> 0 OR sum(total) <> 0
 """
-# Everything before the range adds up to the opening stock (period NULL): whole months from their monthly sums,
-# the days of the range's first month from their rows.
+# Everything before the range adds up to the opening stock (period NULL): whole months from their monthly sums, the
+# days of the range's first month from their rows. In the range, whole weeks or months (from $8 to the day before $9)
+# come from their rollup's sums, the days around them from their rows.
 _STOCKS = """
 SELECT period, member, part, sum(n)::float8 AS n, sum(total)::float8 AS total FROM (
     SELECT NULL::date AS period, member, part, n, total FROM kpi_monthly
@@ -34,14 +35,35 @@ SELECT period, member, part, sum(n)::float8 AS n, sum(total)::float8 AS total FR
     UNION ALL
     SELECT CASE WHEN day < $6 THEN NULL ELSE date_trunc($5, day::timestamp)::date END, member, part, n, total
     FROM kpi_daily WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4
-      AND day >= date_trunc('month', $6::timestamp)::date AND day <= $7
+      AND day >= date_trunc('month', $6::timestamp)::date AND day < $8
+    UNION ALL
+    SELECT date_trunc($5, day::timestamp)::date, member, part, n, total
+    FROM kpi_daily WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4 AND day >= $9 AND day <= $7
+    UNION ALL
+    SELECT date_trunc($5, {unit}::timestamp)::date, member, part, n, total FROM {table}
+    WHERE tenant = $1 AND kpi = $2 AND version = $3 AND dimension = $4 AND {unit} >= $8 AND {unit} < $9
 ) changes GROUP BY 1, 2, 3
 """
+# The rollup whose whole units a period is made of (a day, of none: its rows are read).
+_ROLLUP = {By.WEEK: By.WEEK, By.MONTH: By.MONTH, By.YEAR: By.MONTH}
+_STOCKS_IN = {unit: _STOCKS.format(unit=unit, table=table) for unit, table in store.ROLLUPS.items()}
+# Whole weeks and months (from $7 to the day before $8) from their figures where they are closed (before `edge`), the
+# days around them from their samples.
 _SAMPLES = """
-SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n,
-       {value} AS value
-FROM kpi_samples WHERE tenant = $1 AND kpi = $2 AND version = $3 AND day BETWEEN $5 AND $6
+WITH closed AS (
+    SELECT greatest($7::date, least($8::date, coalesce(
+        (SELECT closed_before FROM kpi_sample_periods_closed WHERE unit = $4), '-infinity'))) AS edge
+)
+SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n, {value}::float8 AS value
+FROM kpi_samples s WHERE tenant = $1 AND kpi = $2 AND version = $3 AND day >= $5 AND day < $7 GROUP BY 1, 2, 3
+UNION ALL
+SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n, {value}::float8 AS value
+FROM kpi_samples s WHERE tenant = $1 AND kpi = $2 AND version = $3 AND day >= (SELECT edge FROM closed) AND day <= $6
 GROUP BY 1, 2, 3
+UNION ALL
+SELECT period, member, part, n, value FROM kpi_sample_periods
+WHERE tenant = $1 AND kpi = $2 AND version = $3 AND unit = $4 AND dimension = $9 AND period >= $7
+  AND period < (SELECT edge FROM closed)
 """
 _DAILY_STOCK = """
 SELECT day, part, sum(total)::bigint AS total FROM (
@@ -78,24 +100,30 @@ async def series(
         rows = await conn.fetch(_FLOWS, tenant, kpi.id, kpi.version, group or "all", by, start, end)
         return _flows(kpi, within, rows)
     if kpi.measure in STOCKS:
-        rows = await conn.fetch(_STOCKS, tenant, kpi.id, kpi.version, group or "all", by, start, end)
-        return _stocks(kpi, within, rows)
+        return _stocks(kpi, within, await _stock_rows(conn, tenant, kpi, start, end, by, group))
     if kpi.measure is Measure.PER_REPAIR:
         return await _per_repair(conn, tenant, kpi, within, by)
     if kpi.measure is Measure.PER_FTE:
         return await _per_fte(conn, tenant, kpi, within, by)
-    value = (
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY value)" if kpi.measure is Measure.MEDIAN else "count(DISTINCT who)"
-    )
-    query = _SAMPLES.format(member=SAMPLE_MEMBER[group], value=value)
-    rows = await conn.fetch(query, tenant, kpi.id, kpi.version, by, start, end)
+    first, stop = whole_units(start, end, by) if by in store.SAMPLE_UNITS else (start, start)
+    query = _SAMPLES.format(member=SAMPLE_MEMBER[group], value=store.SAMPLE_VALUE[kpi.measure])
+    rows = await conn.fetch(query, tenant, kpi.id, kpi.version, by, start, end, first, stop, group or "all")
     return _sampled(kpi, within, rows)
 
 
+async def _stock_rows(
+    conn: asyncpg.Connection, tenant: str, kpi: Kpi, start: date, end: date, by: By, group: str | None
+) -> list[asyncpg.Record]:
+    unit = _ROLLUP.get(by, By.MONTH)
+    first, stop = whole_units(start, end, unit) if by in _ROLLUP else (start, start)
+    return await conn.fetch(_STOCKS_IN[unit], tenant, kpi.id, kpi.version, group or "all", by, start, end, first, stop)
+
+
 def _by_series(rows) -> dict[tuple[str, str], dict[date | None, asyncpg.Record]]:
+    """Each series' rows (period, member, part, ...) by period; by position, which costs less than by name."""
     found: dict[tuple[str, str], dict] = defaultdict(dict)
     for row in rows:
-        found[(row["member"], row["part"])][row["period"]] = row
+        found[(row[1], row[2])][row[0]] = row
     return found or {("", ""): {}}
 
 
@@ -117,25 +145,26 @@ def _flows(kpi: Kpi, within: list[Period], rows) -> list[Point]:
 
 
 def _stocks(kpi: Kpi, within: list[Period], rows) -> list[Point]:
-    points = []
+    """Rows (period, member, part, n, total) of changes: each period's value is theirs added up to its end."""
+    points, aged = [], kpi.measure is Measure.STOCK_AGE
     for (member, part), by_period in sorted(_by_series(rows).items()):
         opening = by_period.get(None)
-        n, total = (opening["n"], opening["total"]) if opening else (0.0, 0.0)
+        n, total = (opening[3], opening[4]) if opening else (0.0, 0.0)
         for period in within:
             if row := by_period.get(period.key):
-                n, total = n + row["n"], total + row["total"]
-            numerator = float(total) if kpi.measure is not Measure.STOCK_AGE else None
-            points.append(Point(period, member, part, _stock_value(kpi, period, n, total), numerator, float(n)))
+                n, total = n + row[3], total + row[4]
+            value = _stock_value(kpi, period, n, total)
+            points.append(Point(period, member, part, value, None if aged else total, n))
     return points
 
 
 def _stock_value(kpi: Kpi, period: Period, n: float, total: float) -> float | None:
     if kpi.measure is Measure.STOCK:
-        return round(float(total), kpi.decimals)
+        return round(total, kpi.decimals)
     if kpi.measure is Measure.STOCK_MEAN:
         return _ratio(kpi, total, n)
-    mean_start = float(total) / float(n) if n else None  # STOCK_AGE: the mean starting day's ordinal (n: numeric)
-    return round((period.end.toordinal() - mean_start) * kpi.scale, kpi.decimals) if n else None
+    # STOCK_AGE: `total` adds up the starting days' ordinals, so total / n is the mean one (either may be numeric)
+    return round((period.end.toordinal() - float(total) / float(n)) * kpi.scale, kpi.decimals) if n else None
 
 
 def _sampled(kpi: Kpi, within: list[Period], rows) -> list[Point]:
@@ -144,7 +173,7 @@ def _sampled(kpi: Kpi, within: list[Period], rows) -> list[Point]:
         for period in within:
             row = by_period.get(period.key)
             if kpi.measure is Measure.DISTINCT:
-                value = row["value"] if row else 0
+                value = int(row["value"]) if row else 0
             else:
                 value = round(row["value"] * kpi.scale, kpi.decimals) if row else None
             points.append(Point(period, member, part, value, None, row["n"] if row else 0))

@@ -7,7 +7,7 @@ import asyncpg
 
 from metrics.kpis import compute, definitions, store
 from metrics.kpis.compute import Changes
-from metrics.kpis.definitions import Kpi
+from metrics.kpis.definitions import SAMPLED, Kpi
 from metrics.projections import swap_lock
 
 CHUNK = 2_000  # facts read per round trip
@@ -36,12 +36,13 @@ async def replay(conn: asyncpg.Connection, projection_schema: str, kpis: list[Kp
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", swap_lock(projection_schema))
         await _forget(conn, kpis)
         counted = {kind: await _recompute(conn, kind, kpis) for kind in {kpi.facts for kpi in kpis}}
+        await store.figure_closed(conn, [kpi for kpi in kpis if kpi.measure in SAMPLED])
     return [Replayed(kpi, counted[kpi.facts]) for kpi in kpis]
 
 
 async def _forget(conn: asyncpg.Connection, kpis: list[Kpi]) -> None:
     ids, versions = [kpi.id for kpi in kpis], [kpi.version for kpi in kpis]
-    for table in ("kpi_daily", "kpi_monthly", "kpi_samples"):
+    for table in ("kpi_daily", "kpi_weekly", "kpi_monthly", "kpi_samples", "kpi_sample_periods"):
         await conn.execute(
             f"DELETE FROM {table} t USING unnest($1::text[], $2::int[]) AS d(kpi, version)"
             " WHERE t.kpi = d.kpi AND t.version = d.version",
