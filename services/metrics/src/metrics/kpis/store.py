@@ -171,6 +171,8 @@ SAMPLE_UNITS = (By.WEEK, By.MONTH)
 _BREAKDOWNS = "{all,priority,category,channel,group}"
 # Each sample counted in every breakdown: 'all', and its priority, category, channel and group for a definition
 # broken down by them ($2). `{samples}` gives the samples `s` with the unit and period `p` each is counted in.
+# Grouped by what differs soonest: sorting a rebuild's millions of rows, a date compares faster than the names
+# (tenant, definition) that most rows share.
 _FIGURES = """
 INSERT INTO kpi_sample_periods (tenant, kpi, version, unit, dimension, period, member, part, n, value)
 SELECT s.tenant, s.kpi, s.version, p.unit, d.dimension, p.period, d.member, s.part, count(*), {value}
@@ -178,7 +180,7 @@ FROM {samples}
 CROSS JOIN LATERAL (VALUES ('all', ''), ('priority', s.priority), ('category', s.category), ('channel', s.channel),
                            ('group', s.grp)) d (dimension, member)
 WHERE d.dimension = 'all' OR s.kpi = ANY($2::text[])
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""
+GROUP BY p.period, d.member, s.part, d.dimension, p.unit, s.tenant, s.kpi, s.version"""
 _PERIODS = """(SELECT r->>0 AS tenant, r->>1 AS kpi, (r->>2)::int AS version, r->>3 AS unit, (r->>4)::date AS period,
     (r->>5)::date AS last FROM jsonb_array_elements($1::jsonb) r) p"""
 # The periods given ($1: tenant, kpi, version, unit, period, its last day), each one's samples found by day in the
