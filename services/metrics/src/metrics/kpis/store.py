@@ -6,7 +6,8 @@ A batch's rows go to Postgres as one JSON document that it takes apart (`jsonb_a
 column would cost the projector about a microsecond per value to encode, some 150 values an event. Samples and the
 bulk flows, whose columns have binary encoders, go by binary COPY."""
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -76,14 +77,17 @@ async def write_facts(conn: asyncpg.Connection, changed: dict[FactsKey, Facts]) 
 ROLLUPS = {"week": "kpi_weekly", "month": "kpi_monthly"}
 
 
-def _rolled_up(table: str, unit: str, source: str, where: str) -> str:
-    """Per-day rows added into the rollup's: the same sums whether a batch's deltas or whole series are added."""
+def _rolled_up(table: str, unit: str, source: str, where: str, *, add: bool = True) -> str:
+    """Per-day rows summed into the rollup's: added to the sums there (a batch's deltas), or not (a whole series)."""
     return (
         f"INSERT INTO {table} (tenant, kpi, version, dimension, member, {unit}, part, n, total)"
         f" SELECT tenant, kpi, version, dimension, member, date_trunc('{unit}', day::timestamp)::date, part, sum(n),"
         f" sum(total) FROM {source} WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7"
+    ) + (
         f" ON CONFLICT (tenant, kpi, version, dimension, {unit}, member, part)"
         f" DO UPDATE SET n = {table}.n + excluded.n, total = {table}.total + excluded.total"
+        if add
+        else ""
     )
 
 
@@ -313,20 +317,29 @@ async def sum_flows(conn: asyncpg.Connection, breakdowns: dict[tuple, int]) -> N
         "INSERT INTO kpi_breakdowns SELECT (r->>0)::int, r->>1, r->>2 FROM jsonb_array_elements($1::jsonb) r",
         [(number, dimension, member) for members, number in breakdowns.items() for dimension, member in members],
     )
-    # Planned with the staged rows' statistics and hashed in memory; the key built once the rows are in, which costs
-    # a third of keeping it up row by row.
+    # Planned with the staged rows' statistics and hashed in memory.
     await conn.execute("ANALYZE kpi_flows; ANALYZE kpi_breakdowns; SET LOCAL work_mem = '512MB'")
-    key = await conn.fetchrow("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-                              " WHERE conrelid = 'kpi_daily'::regclass AND contype = 'p'")  # fmt: skip
-    await conn.execute(f'ALTER TABLE kpi_daily DROP CONSTRAINT "{key["conname"]}"')
-    await conn.execute(_SUM_FLOWS)
-    await conn.execute(f'ALTER TABLE kpi_daily ADD CONSTRAINT "{key["conname"]}" {key["definition"]}')
+    async with _key_built_after(conn, "kpi_daily"):
+        await conn.execute(_SUM_FLOWS)
 
 
 async def sum_rollups(conn: asyncpg.Connection) -> None:
-    """The stocks' weekly and monthly sums from their per-day rows, once those are all written."""
+    """The stocks' weekly and monthly sums from their per-day rows, once those are all written (into empty tables:
+    each sum is one row, nothing to add to)."""
     for unit, table in ROLLUPS.items():
-        await conn.execute(_rolled_up(table, unit, "kpi_daily", "kpi = ANY($1::text[])"), STOCK_KPIS)
+        async with _key_built_after(conn, table):
+            await conn.execute(_rolled_up(table, unit, "kpi_daily", "kpi = ANY($1::text[])", add=False), STOCK_KPIS)
+
+
+@asynccontextmanager
+async def _key_built_after(conn: asyncpg.Connection, table: str) -> AsyncIterator[None]:
+    """The table's primary key dropped while the block fills the table, and built once the rows are in: a third of
+    what keeping it up row by row costs."""
+    key = await conn.fetchrow("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+                              " WHERE conrelid = $1::regclass AND contype = 'p'", table)  # fmt: skip
+    await conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key["conname"]}"')
+    yield
+    await conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key["conname"]}" {key["definition"]}')
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
