@@ -24,6 +24,7 @@ from events.envelope import Context, wrap
 from metrics.kpis import definitions, store
 from metrics.kpis.definitions import Measure
 from metrics.kpis.periods import By
+from metrics.kpis.replay import replay
 from metrics.projections import projection
 from support.builders import opened
 from support.records import deliver_batch
@@ -251,7 +252,7 @@ async def test_medians_and_people_by_week_and_month_are_those_of_the_periods_sam
 ):
     """Closed weeks and months are read from figures the projector keeps, open ones and the days around whole ones
     from the samples: all are what the period's samples give, after a ticket moves to another group and another is
-    reopened, and still once the open periods have closed."""
+    reopened, still once the open periods have closed, and after a replay."""
     desk, headers, client = Desk(metrics, tokens.tenant), tokens.headers(*READER), metrics.metrics
     now = datetime.now(UTC).replace(microsecond=0)
     tickets = []
@@ -297,4 +298,8 @@ async def test_medians_and_people_by_week_and_month_are_those_of_the_periods_sam
         await store.keep_periods(conn, [], now.date() + timedelta(days=42))
         assert await conn.fetchval("SELECT count(*) FROM kpi_sample_periods WHERE tenant = $1 AND period >= $2",
                                    tokens.tenant, now.date() - timedelta(days=12))  # fmt: skip
+    assert await read_as_the_samples_give() == {"", "desk", "field", "network"}
+    async with projection_pool.acquire() as conn:  # computed again from the facts: the same samples and figures
+        sampled = [definitions.current(kpi) for kpi in ("desk.time-to-resolve-median", "training.people-trained")]
+        await replay(conn, metrics.settings["metrics"].projection, sampled)
     assert await read_as_the_samples_give() == {"", "desk", "field", "network"}
