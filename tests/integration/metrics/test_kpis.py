@@ -23,6 +23,7 @@ from events.contracts.tickets import CalendarDocument
 from events.envelope import Context, wrap
 from metrics.kpis import definitions, store
 from metrics.kpis.definitions import Measure
+from metrics.kpis.handlers import SAMPLED_KPIS
 from metrics.kpis.periods import By
 from metrics.kpis.replay import replay
 from metrics.projections import projection
@@ -295,7 +296,7 @@ async def test_medians_and_people_by_week_and_month_are_those_of_the_periods_sam
 
     assert await read_as_the_samples_give() == {"", "desk", "field", "network"}  # the moved ticket's group included
     async with projection_pool.acquire() as conn, conn.transaction():  # six weeks on: the last days' periods close
-        await store.keep_periods(conn, [], now.date() + timedelta(days=42))
+        await store.keep_periods(conn, SAMPLED_KPIS, [], now.date() + timedelta(days=42))
         assert await conn.fetchval("SELECT count(*) FROM kpi_sample_periods WHERE tenant = $1 AND period >= $2",
                                    tokens.tenant, now.date() - timedelta(days=12))  # fmt: skip
     assert await read_as_the_samples_give() == {"", "desk", "field", "network"}

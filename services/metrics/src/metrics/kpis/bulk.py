@@ -69,16 +69,15 @@ class KpisInMemory:
             of_kind: dict[str, list[tuple[FactsKey, Facts]]] = defaultdict(list)
             for key, f in self.facts.items():
                 of_kind[key[1]].append((key, f))
-            sampled: list[Kpi] = []
+            maintained = [(kind, compute.maintained(kind)) for kind in KINDS.values()]
             async with _Writer(conn) as writer:
-                for kind in KINDS.values():
+                for kind, kpis in maintained:
                     entries = _entries(kind, of_kind[kind.name], breakdowns)
-                    for kpi in compute.maintained(kind):
+                    for kpi in kpis:
                         await writer.add(kpi, compute.counted(kind, kpi, entries))
-                        sampled += [kpi] if kpi.measure in SAMPLED else []
             await store.sum_flows(conn, breakdowns)
             await store.sum_rollups(conn)
-            await store.figure_closed(conn, sampled)
+            await store.figure_closed(conn, [kpi for _, kpis in maintained for kpi in kpis])
         written, self.facts, self.desks = len(self.facts), {}, {}
         return written
 

@@ -49,17 +49,17 @@ _ROLLUP = {By.WEEK: By.WEEK, By.MONTH: By.MONTH, By.YEAR: By.MONTH}
 _STOCKS_IN = {unit: _STOCKS.format(unit=unit, table=table) for unit, table in store.ROLLUPS.items()}
 # Whole weeks and months (from $7 to the day before $8) from their figures where they are closed (before `edge`), the
 # days around them from their samples.
-_SAMPLES = """
+_SAMPLED_DAYS = """SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n,
+    {value}::float8 AS value FROM kpi_samples s WHERE tenant = $1 AND kpi = $2 AND version = $3 AND {days}
+    GROUP BY 1, 2, 3"""
+_SAMPLES = f"""
 WITH closed AS (
     SELECT greatest($7::date, least($8::date, coalesce(
         (SELECT closed_before FROM kpi_sample_periods_closed WHERE unit = $4), '-infinity'))) AS edge
 )
-SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n, {value}::float8 AS value
-FROM kpi_samples s WHERE tenant = $1 AND kpi = $2 AND version = $3 AND day >= $5 AND day < $7 GROUP BY 1, 2, 3
+{_SAMPLED_DAYS.replace("{days}", "day >= $5 AND day < $7")}
 UNION ALL
-SELECT date_trunc($4, day::timestamp)::date AS period, {member} AS member, part, count(*) AS n, {value}::float8 AS value
-FROM kpi_samples s WHERE tenant = $1 AND kpi = $2 AND version = $3 AND day >= (SELECT edge FROM closed) AND day <= $6
-GROUP BY 1, 2, 3
+{_SAMPLED_DAYS.replace("{days}", "day >= (SELECT edge FROM closed) AND day <= $6")}
 UNION ALL
 SELECT period, member, part, n, value FROM kpi_sample_periods
 WHERE tenant = $1 AND kpi = $2 AND version = $3 AND unit = $4 AND dimension = $9 AND period >= $7

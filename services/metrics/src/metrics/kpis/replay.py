@@ -7,7 +7,7 @@ import asyncpg
 
 from metrics.kpis import compute, definitions, store
 from metrics.kpis.compute import Changes
-from metrics.kpis.definitions import SAMPLED, Kpi
+from metrics.kpis.definitions import Kpi
 from metrics.projections import swap_lock
 
 CHUNK = 2_000  # facts read per round trip
@@ -36,7 +36,7 @@ async def replay(conn: asyncpg.Connection, projection_schema: str, kpis: list[Kp
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", swap_lock(projection_schema))
         await _forget(conn, kpis)
         counted = {kind: await _recompute(conn, kind, kpis) for kind in {kpi.facts for kpi in kpis}}
-        await store.figure_closed(conn, [kpi for kpi in kpis if kpi.measure in SAMPLED])
+        await store.figure_closed(conn, kpis)
     return [Replayed(kpi, counted[kpi.facts]) for kpi in kpis]
 
 

@@ -132,7 +132,7 @@ async def replace_samples(conn: asyncpg.Connection, found: Changes, kpis: list[K
         keys = [(tenant, k.id, k.version, entity) for tenant, entity in found.resampled for k in kpis]
         days.update(tuple(row) for row in await conn.fetch(_DELETE_SAMPLES, keys))
     await insert_samples(conn, found.samples)
-    await keep_periods(conn, days, datetime.now(UTC).date())
+    await keep_periods(conn, kpis, days, datetime.now(UTC).date())
 
 
 # A sample row's columns, in the order compute.SampleRow has them.
@@ -218,21 +218,23 @@ async def closed_before(conn: asyncpg.Connection) -> dict[str, date]:
     return {row["unit"]: row["closed_before"] for row in rows}
 
 
-async def keep_periods(conn: asyncpg.Connection, days: Iterable[tuple[str, str, int, date]], today: date) -> None:
+async def keep_periods(
+    conn: asyncpg.Connection, kpis: list[Kpi], days: Iterable[tuple[str, str, int, date]], today: date
+) -> None:
     """The closed periods holding these days (tenant, kpi, version, day), whose samples a batch changed, computed
-    again (a period none is left in has none); then those closed since the last batch, for every definition."""
+    again (a period none is left in has none); then those closed since the last batch. For the definitions given."""
     closed = await closed_before(conn)
+    measures = {(kpi.id, kpi.version): kpi.measure for kpi in kpis}
     touched = {(tenant, kpi, version, unit.value, *_period(day, unit))
                for tenant, kpi, version, day in days for unit in SAMPLE_UNITS}  # fmt: skip
     touched = {period for period in touched if period[4] < closed.get(period[3], date.min)}
     if touched:
         await conn.execute(_FORGET_PERIODS, list(touched))
-        measures = {period[1:3]: _measure(*period[1:3]) for period in touched}
         for measure, value in SAMPLE_VALUE.items():
-            chosen = [period for period in touched if measures[period[1:3]] is measure]
+            chosen = [period for period in touched if measures.get(period[1:3]) is measure]
             if chosen:
                 await conn.execute(_FIGURES.format(value=value, samples=_IN_PERIODS), chosen, _grouped())
-    await close_periods(conn, [kpi for kpi in definitions.DEFINITIONS if kpi.measure in SAMPLE_VALUE], today, closed)
+    await close_periods(conn, kpis, today, closed)
 
 
 async def close_periods(conn: asyncpg.Connection, kpis: list[Kpi], today: date, closed: dict[str, date]) -> None:
@@ -251,14 +253,15 @@ async def close_periods(conn: asyncpg.Connection, kpis: list[Kpi], today: date, 
 
 
 async def figure_closed(conn: asyncpg.Connection, kpis: list[Kpi]) -> None:
-    """Every closed period's figures of the definitions given, which have none yet (a fresh projection, a replay)."""
+    """Every closed period's figures of the sampled definitions among those given, which have none yet (a fresh
+    projection, a replay)."""
     closed = await closed_before(conn)
     await figure_periods(conn, kpis, {unit: (date.min, closed.get(unit.value, date.min)) for unit in SAMPLE_UNITS})
 
 
 async def figure_periods(conn: asyncpg.Connection, kpis: Iterable[Kpi], between: dict[By, tuple[date, date]]) -> None:
-    """The figures of the sampled definitions given, for the periods of each unit `between` a start and before an
-    end, from all their samples (none there yet)."""
+    """The figures of the sampled definitions among those given, for the periods of each unit `between` a start and
+    before an end, from all their samples (none there yet)."""
     bounds = [day for unit in SAMPLE_UNITS for day in between[unit]]
     for measure, value in SAMPLE_VALUE.items():
         chosen = [(kpi.id, kpi.version) for kpi in kpis if kpi.measure is measure]
@@ -272,10 +275,6 @@ def _period(day: date, unit: By) -> tuple[date, date]:
     after = following(key, unit)
     return key, after - ONE_DAY if after else date.max
 
-
-def _measure(kpi_id: str, version: int) -> Measure | None:
-    kpi = definitions.by_key(f"{kpi_id}@{version}")
-    return kpi.measure if kpi else None
 
 
 # --- bulk: into a fresh projection, nothing there to add to ---------------------------------------------------
