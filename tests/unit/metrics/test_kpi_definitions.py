@@ -148,6 +148,36 @@ def test_a_change_to_a_ticket_moves_its_counts_rather_than_adding_them_again():
     assert ("desk.tickets-opened", "all", date(2026, 3, 2), "") not in deltas
 
 
+def test_a_tickets_changes_one_by_one_add_up_in_every_breakdown_to_what_its_final_facts_count_whole():
+    """A move to another group or priority takes the counts away from the breakdown it left alone; a change of one
+    field counts again only what reads it; the samples last written are those of the final facts."""
+    tid = uuid4()
+    history = envelopes(str(tid), opened(ticket_id=tid, at=MONDAY),
+                        ev.TicketAssigned(assignee_id="tom", group="desk", at=later(minutes=5)),
+                        ev.TicketAcknowledged(technician_id="tom", at=later(minutes=10)),
+                        resolved(later(hours=2)),
+                        ev.TicketEscalated(group="network", level=2, reason="again", at=later(hours=3)),
+                        ev.PriorityChanged(previous="P3", priority="P1", reason="outage", at=later(hours=4)),
+                        ev.TicketReopened(reason="again", at=later(days=1)),
+                        ev.SatisfactionRecorded(score=2, at=later(days=1, hours=1)),
+                        resolved(later(days=2)))  # fmt: skip
+    facts: dict = {}
+    summed: dict = {}
+    samples: list = []
+    for envelope in history:
+        after = dict(facts)
+        compute.fold(after, envelope.event(), envelope, DEFAULT_DESK)
+        found = compute.changes(facts, after)
+        for key, (n, total) in found.nonzero_rows().items():
+            summed[key] = [a + b for a, b in zip(summed.get(key, [0, 0]), (n, total), strict=True)]
+        samples = found.samples if found.resampled else samples
+        facts = after
+    whole = compute.changes({}, facts)
+    assert {key: value for key, value in summed.items() if any(value)} == whole.nonzero_rows()
+    assert sorted(samples) == sorted(whole.samples)
+    assert {row[11] for row in samples} == {"network"}
+
+
 def _another(name: str, value):
     """Some other value of the field, of its kind."""
     if isinstance(value, datetime) or (value is None and name.endswith("_at")):

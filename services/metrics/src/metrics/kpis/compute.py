@@ -96,39 +96,89 @@ def changes(
 def _changed(found: Changes, key: FactsKey, then: Facts | None, now: Facts, kpis: Iterable[Kpi] | None) -> None:
     tenant, kind_name, entity = key
     kind = KINDS[kind_name]
-    members = (members_of(kind, then) if then is not None else ()), members_of(kind, now)
-    moved = then is None or members[0] != members[1]  # counted elsewhere now: every count moves
-    changed = set() if moved else changed_fields(then, now)
-    samples_then, samples_now = [], []
-    for kpi in maintained(kind, kpis):
-        reads = kind.reads.get(kpi.id)
-        if not moved and reads is not None and kpi.measure not in SAMPLED and changed.isdisjoint(reads):
-            continue  # nothing it counts changed
-        contribute = kind.contributions[kpi.id]
-        old, new = (contribute(then, kpi) if then is not None else []), contribute(now, kpi)
-        if kpi.measure in SAMPLED:
-            samples_then += [(kpi, item) for item in old]
-            samples_now += [(kpi, item) for item in new]
-        else:
-            _recount(found, tenant, kpi, old, new, members, moved)
-    if samples_then != samples_now or (samples_now and moved):
+    moves = Moves.of(members_of(kind, then) if then is not None else (), members_of(kind, now))
+    changed = None if then is None else changed_fields(then, now)
+    chosen = maintained(kind, kpis)
+    for kpi in chosen:
+        if kpi.measure not in SAMPLED and (moves.moved or not _unchanged(kind, kpi.id, changed)):
+            _recount(found, tenant, kind, kpi, then, now, changed, moves)
+    samples = _samples_anew(kind, chosen, then, now, changed, moves)
+    if samples is not None:
         found.resampled.append((tenant, entity))
-        found.samples += [_sample_row(tenant, kpi, entity, item, members[1]) for kpi, item in samples_now]
+        found.samples += [_sample_row(tenant, kpi, entity, item, moves.now) for kpi, item in samples]
+
+
+@dataclass(frozen=True, slots=True)
+class Moves:
+    """An entity's breakdowns before and after a change: those it stays in, those it left and those it joined.
+    A ticket assigned to a group moves in one breakdown of five: the other four only see what changed."""
+
+    stays: Members
+    left: Members = ()
+    joined: Members = ()
+
+    @classmethod
+    def of(cls, then: Members, now: Members) -> "Moves":
+        if then == now:
+            return cls(now)
+        return cls(tuple(m for m in now if m in then), tuple(m for m in then if m not in now),
+                   tuple(m for m in now if m not in then))  # fmt: skip
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.left or self.joined)
+
+    @property
+    def now(self) -> Members:
+        return (*self.stays, *self.joined)
+
+
+def _unchanged(kind: Kind, kpi_id: str, changed: set[str] | None) -> bool:
+    """Whether the change left every field the definition's contribution reads as it was."""
+    reads = kind.reads.get(kpi_id)
+    return changed is not None and reads is not None and changed.isdisjoint(reads)
+
+
+def _recount(found: Changes, tenant: str, kind: Kind, kpi: Kpi, then: Facts | None, now: Facts,
+             changed: set[str] | None, moves: Moves) -> None:
+    """Take the old counts away from the breakdowns left and add the new ones to those joined; in the breakdowns
+    it stays in, only the difference (nothing, if no field it reads changed)."""
+    contribute = kind.contributions[kpi.id]
+    if _unchanged(kind, kpi.id, changed):
+        if moves.moved:  # the same counts, elsewhere
+            counts = contribute(now, kpi)
+            _add(found, tenant, kpi, moves.left, ((item, -1) for item in counts))
+            _add(found, tenant, kpi, moves.joined, ((item, 1) for item in counts))
+        return
+    old, new = (contribute(then, kpi) if then is not None else []), contribute(now, kpi)
+    if moves.left:
+        _add(found, tenant, kpi, moves.left, ((item, -1) for item in old))
+    if moves.joined:
+        _add(found, tenant, kpi, moves.joined, ((item, 1) for item in new))
+    if moves.stays and old != new:
+        difference = Counter(new)
+        difference.subtract(old)
+        _add(found, tenant, kpi, moves.stays, difference.items())
+
+
+def _samples_anew(kind: Kind, kpis: list[Kpi], then: Facts | None, now: Facts, changed: set[str] | None,
+                  moves: Moves) -> list[tuple[Kpi, Sample]] | None:
+    """The entity's samples of every sampled definition, if they are to be written anew: one of them changed, or
+    the entity moved (a sample row names its breakdowns); None if they stay as they are."""
+    sampled = [kpi for kpi in kpis if kpi.measure in SAMPLED]
+    if not sampled or (not moves.moved and all(_unchanged(kind, kpi.id, changed) for kpi in sampled)):
+        return None
+    samples_now = [(kpi, item) for kpi in sampled for item in kind.contributions[kpi.id](now, kpi)]
+    if not (samples_now and moves.moved):
+        samples_then = [] if then is None else [
+            (kpi, item) for kpi in sampled for item in kind.contributions[kpi.id](then, kpi)]  # fmt: skip
+        if samples_then == samples_now:
+            return None
+    return samples_now
 
 
 def members_of(kind: Kind, facts: Facts) -> Members:
     return tuple(kind.members(facts).items())
-
-
-def _recount(found: Changes, tenant: str, kpi: Kpi, old: list, new: list, members: tuple, moved: bool) -> None:
-    """Take the old counts away and add the new ones; where they stay in the same breakdowns, only the difference."""
-    if moved:
-        _add(found, tenant, kpi, members[0], ((item, -1) for item in old))
-        _add(found, tenant, kpi, members[1], ((item, 1) for item in new))
-    elif old != new:
-        difference = Counter(new)
-        difference.subtract(old)
-        _add(found, tenant, kpi, members[1], difference.items())
 
 
 def _add(found: Changes, tenant: str, kpi: Kpi, members: Members, counted: Iterable[tuple[Count, int]]) -> None:

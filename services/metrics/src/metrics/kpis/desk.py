@@ -258,7 +258,9 @@ READS = {
     "desk.tickets-closed": ("closed_at",),
     "desk.backlog": ("opened_at", "unresolved_spans", "resolved_at", "cancelled_at"),
     "desk.time-to-acknowledge": _RESPONSE,
+    "desk.time-to-acknowledge-median": _RESPONSE,
     "desk.time-to-resolve": _RESOLUTION,
+    "desk.time-to-resolve-median": _RESOLUTION,
     "desk.sla-compliance": (*_RESPONSE, "response_target", *_RESOLUTION, "resolution_target"),
     "desk.first-contact-resolution": (
         "resolved_at", "assignments", "escalations", "information_requests", "unresolved_spans"),
