@@ -15,15 +15,15 @@ again from scratch.
 import asyncio
 import itertools
 from collections import ChainMap, defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from metrics.kpis import compute, store
-from metrics.kpis.compute import KINDS, FactsKey, Members
-from metrics.kpis.definitions import SAMPLED, Kpi
+from metrics.kpis.compute import KINDS, FactsKey
+from metrics.kpis.definitions import SAMPLED
 from metrics.kpis.handlers import fold_batch
 from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
 
@@ -60,24 +60,28 @@ class KpisInMemory:
 
     async def write(self, conn: asyncpg.Connection) -> int:
         """Write the facts and every definition's series computed from them, in one transaction; returns how many
-        facts. The memory is let go of: the projection goes on with the live handler."""
+        facts. The memory is let go of: the projection goes on with the live handler.
+
+        Postgres writes a series while Python computes the next (`_InOrder`): the sampled definitions first, so that
+        their periods' figures are computed while the counts are."""
         await self._settle(conn)
+        entries: dict[str, list[tuple]] = defaultdict(list)  # each kind's facts, with the breakdowns they are in
+        for key, f in self.facts.items():
+            entries[key[1]].append((key, f, compute.members_of(KINDS[key[1]], f)))
+        series = [(kind, kpi) for kind in KINDS.values() for kpi in compute.maintained(kind)]
+        sampled = [(kind, kpi) for kind, kpi in series if kpi.measure in SAMPLED]
         async with conn.transaction():
-            await store.write_all_facts(conn, list(self.facts.items()))
-            await store.stage_flows(conn)
-            breakdowns: dict[Members, int] = {}
-            of_kind: dict[str, list[tuple[FactsKey, Facts]]] = defaultdict(list)
-            for key, f in self.facts.items():
-                of_kind[key[1]].append((key, f))
-            maintained = [(kind, compute.maintained(kind)) for kind in KINDS.values()]
-            async with _Writer(conn) as writer:
-                for kind, kpis in maintained:
-                    entries = _entries(kind, of_kind[kind.name], breakdowns)
-                    for kpi in kpis:
-                        await writer.add(kpi, compute.counted(kind, kpi, entries))
-            await store.sum_flows(conn, breakdowns)
+            async with store.key_built_after(conn, "kpi_daily"), _InOrder() as postgres:
+                await postgres.then(store.write_all_facts, conn, list(self.facts.items()))
+                for kind, kpi in sampled:
+                    samples = compute.whole_samples(kind, kpi, entries[kind.name])
+                    await _chunks(postgres, store.insert_samples, conn, samples)
+                await postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
+                for kind, kpi in series:
+                    if kpi.measure not in SAMPLED:
+                        rows = compute.whole_counts(kind, kpi, entries[kind.name])
+                        await _chunks(postgres, store.insert_rows, conn, ((*k, n, t) for k, (n, t) in rows.items()))
             await store.sum_rollups(conn)
-            await store.figure_closed(conn, [kpi for _, kpis in maintained for kpi in kpis])
         written, self.facts, self.desks = len(self.facts), {}, {}
         return written
 
@@ -119,34 +123,31 @@ async def _transaction(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT pg_current_xact_id()")
 
 
-def _entries(kind: compute.Kind, facts: list[tuple[FactsKey, Facts]], breakdowns: dict[Members, int]) -> list[tuple]:
-    """The kind's facts, each with its members and the number standing for them (numbered as they come)."""
-    found = []
-    for key, f in facts:
-        members = compute.members_of(kind, f)
-        found.append((key, f, members, breakdowns.setdefault(members, len(breakdowns))))
-    return found
+class _InOrder:
+    """Writes on one connection one after another, each started once the one before it is done and sent before
+    Python goes on: Postgres writes while Python computes what comes next (each on its core), one write ahead."""
 
+    def __init__(self) -> None:
+        self._writing: asyncio.Future | None = None
 
-class _Writer:
-    """Rows sent in chunks, each written while the next is computed (Postgres and Python each on their core)."""
-
-    CHUNK = 50_000
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn, self._writing = conn, None
-
-    async def __aenter__(self) -> "_Writer":
+    async def __aenter__(self) -> "_InOrder":
         return self
 
     async def __aexit__(self, *exc) -> None:
         if self._writing is not None:
             await self._writing
 
-    async def add(self, kpi: Kpi, rows: Iterator[tuple]) -> None:
-        write = store.insert_samples if kpi.measure in SAMPLED else store.add_flows
-        while chunk := list(itertools.islice(rows, self.CHUNK)):
-            if self._writing is not None:
-                await self._writing
-            self._writing = asyncio.ensure_future(write(self._conn, chunk))
-            await asyncio.sleep(0)  # the statement sent before the next chunk is computed
+    async def then(self, write: Callable[..., Awaitable], *args) -> None:
+        if self._writing is not None:
+            await self._writing
+        self._writing = asyncio.ensure_future(write(*args))
+        await asyncio.sleep(0)  # the statement sent before Python goes on
+
+
+CHUNK = 50_000  # rows a COPY takes
+
+
+async def _chunks(postgres: _InOrder, write: Callable[..., Awaitable], conn: asyncpg.Connection,
+                  rows: Iterator[tuple]) -> None:  # fmt: skip
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        await postgres.then(write, conn, chunk)

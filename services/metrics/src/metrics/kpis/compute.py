@@ -190,17 +190,21 @@ def _add(found: Changes, tenant: str, kpi: Kpi, members: Members, counted: Itera
             row[1] += times * item.total
 
 
-def counted(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members, int]]) -> Iterator[tuple]:
-    """What each entity's facts contribute to the definition's series, whole (not a change): per-day rows
-    (tenant, kpi, version, breakdowns, day, part, n, total), `breakdowns` the number standing for the entity's
-    members, or for a sampled definition, sample rows. `entries` give each entity's facts, members and that number."""
-    contribute, sampled = kind.contributions[kpi.id], kpi.measure in SAMPLED
-    for (tenant, _, entity), facts, members, breakdowns in entries:
+def whole_counts(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> dict[RowKey, list]:
+    """A counted definition's whole series, per-day rows, from every entity's facts and members: what `changes`
+    gives from no facts at all, with the members of each entity found once for every definition."""
+    found, contribute = Changes(), kind.contributions[kpi.id]
+    for (tenant, _, _), facts, members in entries:
+        _add(found, tenant, kpi, members, ((item, 1) for item in contribute(facts, kpi)))
+    return found.nonzero_rows()
+
+
+def whole_samples(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> Iterator[SampleRow]:
+    """A sampled definition's every sample, from every entity's facts and members."""
+    contribute = kind.contributions[kpi.id]
+    for (tenant, _, entity), facts, members in entries:
         for item in contribute(facts, kpi):
-            if sampled:
-                yield _sample_row(tenant, kpi, entity, item, members)
-            else:
-                yield tenant, kpi.id, kpi.version, breakdowns, item.day, item.part, item.n, item.total
+            yield _sample_row(tenant, kpi, entity, item, members)
 
 
 def _sample_row(tenant: str, kpi: Kpi, entity: str, item: Sample, members: Members) -> SampleRow:

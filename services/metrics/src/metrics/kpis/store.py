@@ -4,7 +4,7 @@ written for a whole batch in a statement or two, and written in bulk into a fres
 
 A batch's rows go to Postgres as one JSON document that it takes apart (`jsonb_array_elements`): a parameter per
 column would cost the projector about a microsecond per value to encode, some 150 values an event. Samples and the
-bulk flows, whose columns have binary encoders, go by binary COPY."""
+bulk per-day rows, whose columns have binary encoders, go by binary COPY."""
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -135,6 +135,7 @@ async def replace_samples(conn: asyncpg.Connection, found: Changes, kpis: list[K
     await keep_periods(conn, kpis, days, datetime.now(UTC).date())
 
 
+DAILY_COLUMNS = ("tenant", "kpi", "version", "dimension", "member", "day", "part", "n", "total")  # a RowKey, n, total
 # A sample row's columns, in the order compute.SampleRow has them.
 SAMPLE_COLUMNS = ("tenant", "kpi", "version", "entity_id", "part", "day", "value", "who", "priority", "category",
                   "channel", "grp")  # fmt: skip
@@ -286,52 +287,23 @@ async def write_all_facts(conn: asyncpg.Connection, kept: list[tuple[FactsKey, F
         await write_facts(conn, dict(kept[start : start + chunk]))
 
 
-_STAGE = """
-CREATE TEMP TABLE kpi_flows (tenant text, kpi text, version int, breakdowns int, day date, part text, n bigint,
-    total numeric) ON COMMIT DROP;
-CREATE TEMP TABLE kpi_breakdowns (breakdowns int, dimension text, member text) ON COMMIT DROP"""
-# Each entity's contribution counted in every breakdown it belongs to (all, its priority, its category...).
-_SUM_FLOWS = """
-INSERT INTO kpi_daily (tenant, kpi, version, dimension, member, day, part, n, total)
-SELECT f.tenant, f.kpi, f.version, b.dimension, b.member, f.day, f.part, sum(f.n), sum(f.total)
-FROM kpi_flows f JOIN kpi_breakdowns b USING (breakdowns) GROUP BY 1, 2, 3, 4, 5, 6, 7
-HAVING sum(f.n) <> 0 OR sum(f.total) <> 0"""
-
-
-async def stage_flows(conn: asyncpg.Connection) -> None:
-    """Temporary tables for whole series computed in bulk, dropped when the transaction ends."""
-    await conn.execute(_STAGE)
-
-
-async def add_flows(conn: asyncpg.Connection, flows: list[tuple]) -> None:
-    """Rows (tenant, kpi, version, breakdowns, day, part, n, total): `breakdowns` the number standing for a set of
-    breakdowns, as `sum_flows` is given them. Binary COPY: Postgres takes the rows as they are, nothing to parse."""
-    if flows:
-        await conn.copy_records_to_table("kpi_flows", records=flows)
-
-
-async def sum_flows(conn: asyncpg.Connection, breakdowns: dict[tuple, int]) -> None:
-    """The staged rows added up into per-day rows, for each breakdown (dimension, member) of their entities."""
-    await conn.execute(
-        "INSERT INTO kpi_breakdowns SELECT (r->>0)::int, r->>1, r->>2 FROM jsonb_array_elements($1::jsonb) r",
-        [(number, dimension, member) for members, number in breakdowns.items() for dimension, member in members],
-    )
-    # Planned with the staged rows' statistics and hashed in memory.
-    await conn.execute("ANALYZE kpi_flows; ANALYZE kpi_breakdowns; SET LOCAL work_mem = '512MB'")
-    async with _key_built_after(conn, "kpi_daily"):
-        await conn.execute(_SUM_FLOWS)
+async def insert_rows(conn: asyncpg.Connection, rows: list[tuple]) -> None:
+    """Per-day rows (tenant, kpi, version, dimension, member, day, part, n, total) of whole series, none there yet.
+    Binary COPY: Postgres takes the rows as they are, nothing to parse."""
+    if rows:
+        await conn.copy_records_to_table("kpi_daily", records=rows, columns=DAILY_COLUMNS)
 
 
 async def sum_rollups(conn: asyncpg.Connection) -> None:
     """The stocks' weekly and monthly sums from their per-day rows, once those are all written (into empty tables:
     each sum is one row, nothing to add to)."""
     for unit, table in ROLLUPS.items():
-        async with _key_built_after(conn, table):
+        async with key_built_after(conn, table):
             await conn.execute(_rolled_up(table, unit, "kpi_daily", "kpi = ANY($1::text[])", add=False), STOCK_KPIS)
 
 
 @asynccontextmanager
-async def _key_built_after(conn: asyncpg.Connection, table: str) -> AsyncIterator[None]:
+async def key_built_after(conn: asyncpg.Connection, table: str) -> AsyncIterator[None]:
     """The table's primary key dropped while the block fills the table, and built once the rows are in: a third of
     what keeping it up row by row costs."""
     key = await conn.fetchrow("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
