@@ -2,7 +2,7 @@
 facts into the per-day deltas and the samples of every definition computed from them."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,13 +43,13 @@ class Changes:
     resampled: list[tuple[str, str]] = field(default_factory=list)  # (tenant, entity id) whose samples are these
 
     def nonzero_rows(self) -> dict[RowKey, list]:
-        return spread(self.flows)
+        return spread(self.flows.items())
 
 
-def spread(flows: Mapping[FlowKey, list]) -> dict[RowKey, list]:
+def spread(flows: Iterable[tuple[FlowKey, Sequence]]) -> dict[RowKey, list]:
     """The deltas per row: each breakdown's (dimension, member) row gets the deltas of every set it belongs to."""
     rows: dict[RowKey, list] = {}
-    for (tenant, kpi, version, members, day, part), (n, total) in flows.items():
+    for (tenant, kpi, version, members, day, part), (n, total) in flows:
         if n or total:
             for dimension, member in members:
                 key = (tenant, kpi, version, dimension, member, day, part)
@@ -192,11 +192,11 @@ def _add(found: Changes, tenant: str, kpi: Kpi, members: Members, counted: Itera
 
 def whole_counts(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> dict[RowKey, list]:
     """A counted definition's whole series, per-day rows, from every entity's facts and members: what `changes`
-    gives from no facts at all, with the members of each entity found once for every definition."""
-    found, contribute = Changes(), kind.contributions[kpi.id]
-    for (tenant, _, _), facts, members in entries:
-        _add(found, tenant, kpi, members, ((item, 1) for item in contribute(facts, kpi)))
-    return found.nonzero_rows()
+    gives from no facts at all, each entity's counts spread as they come (few entities share a day and breakdowns),
+    with the members of each entity found once for every definition."""
+    contribute = kind.contributions[kpi.id]
+    return spread(((tenant, kpi.id, kpi.version, members, item.day, item.part), (item.n, item.total))
+                  for (tenant, _, _), facts, members in entries for item in contribute(facts, kpi))  # fmt: skip
 
 
 def whole_samples(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> Iterator[SampleRow]:
