@@ -134,14 +134,18 @@ class _InOrder:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._writing is not None:
-            await self._writing
+        await self._done()  # the connection free again, for the next statement or the rollback
 
     async def then(self, write: Callable[..., Awaitable], *args) -> None:
-        if self._writing is not None:
-            await self._writing
+        await self._done()
         self._writing = asyncio.ensure_future(write(*args))
         await asyncio.sleep(0)  # the statement sent before Python goes on
+
+    async def _done(self) -> None:
+        """Wait for the write under way; its failure is raised once, here."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
 
 
 CHUNK = 50_000  # rows a COPY takes
