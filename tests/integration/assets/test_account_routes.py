@@ -11,7 +11,8 @@ import pytest
 from support.suite import suite_of
 
 SECRET_LIKE = re.compile(r"pass(word|code|phrase)?|secret|token|credential|private_?key|pin$|hash|phone", re.I)
-PHONE_LIKE = re.compile(r"\d{3}[\s.-]?\d{3}[\s.-]?\d{4}")
+# A phone number standing on its own, as a note would hold one: not ten digits inside an id (a UUID, a user name).
+PHONE_LIKE = re.compile(r"(?<![\w-])\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
 
 
 @pytest.fixture
