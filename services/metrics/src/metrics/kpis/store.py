@@ -277,7 +277,6 @@ def _period(day: date, unit: By) -> tuple[date, date]:
     return key, after - ONE_DAY if after else date.max
 
 
-
 # --- bulk: into a fresh projection, nothing there to add to ---------------------------------------------------
 
 
