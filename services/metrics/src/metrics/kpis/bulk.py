@@ -13,9 +13,8 @@ again from scratch.
 """
 
 import asyncio
-import itertools
 from collections import ChainMap, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,9 +22,9 @@ import asyncpg
 
 from metrics.kpis import compute, store
 from metrics.kpis.compute import KINDS, FactsKey
-from metrics.kpis.definitions import SAMPLED
+from metrics.kpis.definitions import SAMPLED, Kpi
 from metrics.kpis.handlers import fold_batch
-from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
+from metrics.kpis.series import DEFAULT_DESK, Desk, Facts, Kind
 
 
 @dataclass(frozen=True)
@@ -62,25 +61,24 @@ class KpisInMemory:
         """Write the facts and every definition's series computed from them, in one transaction; returns how many
         facts. The memory is let go of: the projection goes on with the live handler.
 
-        Postgres writes a series while Python computes the next (`_InOrder`): the sampled definitions first, so that
-        their periods' figures are computed while the counts are."""
+        Python computes each series in a thread while Postgres writes those before it (`_InOrder`): the sampled
+        definitions first, so that their periods' figures are computed while the counts are."""
         await self._settle(conn)
-        entries: dict[str, list[tuple]] = defaultdict(list)  # each kind's facts, with the breakdowns they are in
-        for key, f in self.facts.items():
-            entries[key[1]].append((key, f, compute.members_of(KINDS[key[1]], f)))
+        kept = list(self.facts.items())
         series = [(kind, kpi) for kind in KINDS.values() for kpi in compute.maintained(kind)]
         sampled = [(kind, kpi) for kind, kpi in series if kpi.measure in SAMPLED]
         async with conn.transaction():
             async with store.key_built_after(conn, "kpi_daily"), _InOrder() as postgres:
-                await postgres.then(store.write_all_facts, conn, list(self.facts.items()))
+                postgres.then(store.write_all_facts, conn, kept)
+                entries = await asyncio.to_thread(_entries, kept)
                 for kind, kpi in sampled:
-                    samples = compute.whole_samples(kind, kpi, entries[kind.name])
-                    await _chunks(postgres, store.insert_samples, conn, samples)
-                await postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
+                    samples = await asyncio.to_thread(_listed, compute.whole_samples, kind, kpi, entries[kind.name])
+                    _chunks(postgres, store.insert_samples, conn, samples)
+                postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
                 for kind, kpi in series:
                     if kpi.measure not in SAMPLED:
-                        rows = compute.whole_counts(kind, kpi, entries[kind.name])
-                        await _chunks(postgres, store.insert_rows, conn, ((*k, n, t) for k, (n, t) in rows.items()))
+                        rows = await asyncio.to_thread(_daily_rows, kind, kpi, entries[kind.name])
+                        _chunks(postgres, store.insert_rows, conn, rows)
             await store.sum_rollups(conn)
         written, self.facts, self.desks = len(self.facts), {}, {}
         return written
@@ -123,35 +121,62 @@ async def _transaction(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT pg_current_xact_id()")
 
 
+def _entries(kept: list[tuple[FactsKey, Facts]]) -> dict[str, list[tuple]]:
+    """Each kind's facts, with the breakdowns they are in (found once for all the kind's definitions)."""
+    entries: dict[str, list[tuple]] = defaultdict(list)
+    for key, f in kept:
+        entries[key[1]].append((key, f, compute.members_of(KINDS[key[1]], f)))
+    return entries
+
+
+def _listed(rows: Callable[..., Iterable[tuple]], *args) -> list[tuple]:
+    return list(rows(*args))
+
+
+def _daily_rows(kind: Kind, kpi: Kpi, entries: list[tuple]) -> list[tuple]:
+    """A counted definition's whole series as kpi_daily rows."""
+    return [(*key, n, total) for key, (n, total) in compute.whole_counts(kind, kpi, entries).items()]
+
+
 class _InOrder:
-    """Writes on one connection one after another, each started once the one before it is done and sent before
-    Python goes on: Postgres writes while Python computes what comes next (each on its core), one write ahead."""
+    """Writes on one connection, queued and run one after another by a task of their own: Postgres writes while
+    Python computes what comes next (in a thread, so that the event loop is free to start each write as soon as the
+    one before it is done). A failed write is raised once (by the next `then`, or on leaving), and none after it
+    starts; leaving waits for the writes queued, or, on an error, for the one under way only."""
 
     def __init__(self) -> None:
-        self._writing: asyncio.Future | None = None
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._writing: asyncio.Task | None = None
 
     async def __aenter__(self) -> "_InOrder":
+        self._writing = asyncio.create_task(self._write_all())
         return self
 
-    async def __aexit__(self, *exc) -> None:
-        await self._done()  # the connection free again, for the next statement or the rollback
+    async def __aexit__(self, error_type, *_) -> None:
+        if error_type is not None:  # the connection free again for the rollback: no write after the one under way
+            while not self._queue.empty():
+                self._queue.get_nowait()
+        self._queue.put_nowait(None)
+        try:
+            await self._writing
+        except Exception:
+            if error_type is None:
+                raise  # not raised by a `then` yet
 
-    async def then(self, write: Callable[..., Awaitable], *args) -> None:
-        await self._done()
-        self._writing = asyncio.ensure_future(write(*args))
-        await asyncio.sleep(0)  # the statement sent before Python goes on
+    def then(self, write: Callable[..., Awaitable], *args) -> None:
+        if self._writing.done():
+            self._writing.result()  # a write failed: raised here
+        self._queue.put_nowait((write, args))
 
-    async def _done(self) -> None:
-        """Wait for the write under way; its failure is raised once, here."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            await writing
+    async def _write_all(self) -> None:
+        while (queued := await self._queue.get()) is not None:
+            write, args = queued
+            await write(*args)
 
 
 CHUNK = 50_000  # rows a COPY takes
 
 
-async def _chunks(postgres: _InOrder, write: Callable[..., Awaitable], conn: asyncpg.Connection,
-                  rows: Iterator[tuple]) -> None:  # fmt: skip
-    while chunk := list(itertools.islice(rows, CHUNK)):
-        await postgres.then(write, conn, chunk)
+def _chunks(postgres: _InOrder, write: Callable[..., Awaitable], conn: asyncpg.Connection, rows: list[tuple]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        postgres.then(write, conn, rows[start : start + CHUNK])
