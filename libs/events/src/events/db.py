@@ -15,10 +15,17 @@ STORE_MIGRATIONS = files("events") / "migrations" / "store"
 CONSUMER_MIGRATIONS = files("events") / "migrations" / "consumer"
 
 
+JSONB_VERSION = b"\x01"  # jsonb's binary format: this version byte, then the document as text
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec(
-        "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
-    )
+    """jsonb in binary format, so that a binary COPY (a rebuild's bulk writes) can carry it too."""
+    await conn.set_type_codec("jsonb", schema="pg_catalog", format="binary",
+                              encoder=lambda v: JSONB_VERSION + orjson.dumps(v), decoder=_jsonb_document)  # fmt: skip
+
+
+def _jsonb_document(raw: bytes) -> object:
+    return orjson.loads(memoryview(raw)[1:])
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -18,8 +18,9 @@ PROJECTION_MIGRATIONS = {
 projection = Projection()
 
 
-_AUDIT_COLUMNS = ("event_id, tenant, entity_id, stream_version, event_type, schema_version, source, actor, occurred_at,"
-                  " recorded_at, correlation_id, causation_id, payload")  # fmt: skip
+AUDIT_COLUMNS = ("event_id", "tenant", "entity_id", "stream_version", "event_type", "schema_version", "source", "actor",
+                 "occurred_at", "recorded_at", "correlation_id", "causation_id", "payload")  # fmt: skip
+_AUDIT_COLUMNS = ", ".join(AUDIT_COLUMNS)
 # Indexes of the projection that no handler reads: a rebuild builds them once the replay is done (metrics.rebuild).
 READ_ONLY_INDEXES = ("audit_history_by_entity",)
 
@@ -33,6 +34,14 @@ async def record_in_audit_history(conn: asyncpg.Connection, batch: list[Envelope
         " FROM json_populate_recordset(NULL::audit_history, $1::json) ON CONFLICT (event_id) DO NOTHING",
         orjson.dumps([_audit_row(envelope) for envelope in batch]).decode(),
     )
+
+
+async def copy_into_audit_history(conn: asyncpg.Connection, batch: list[Envelope]) -> None:
+    """`record_in_audit_history` for a projection that starts empty (a rebuild's): a binary COPY, a third of the work
+    for Postgres. No conflict to skip: the dedupe rows written in the same transaction let each event in once."""
+    await conn.copy_records_to_table("audit_history", columns=AUDIT_COLUMNS, records=[
+        (e.id, e.tenant, e.subject, e.streamversion, e.type, e.schemaversion, e.source, e.actor, e.time,
+         e.recordedtime, e.correlationid, e.causationid, e.data) for e in batch])  # fmt: skip
 
 
 def _audit_row(e: Envelope) -> dict:

@@ -22,7 +22,14 @@ from events.projection import Projection
 from metrics import reporting
 from metrics.kpis.bulk import KpisInMemory
 from metrics.kpis.handlers import keep_kpis
-from metrics.projections import PROJECTION_MIGRATIONS, READ_ONLY_INDEXES, projection, swap_lock
+from metrics.projections import (
+    PROJECTION_MIGRATIONS,
+    READ_ONLY_INDEXES,
+    copy_into_audit_history,
+    projection,
+    record_in_audit_history,
+    swap_lock,
+)
 from metrics.settings import Settings
 
 log = structlog.get_logger()
@@ -173,8 +180,8 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
         async with shadow_pool.acquire() as conn:
             deferred = await _drop_read_only_indexes(conn, shadow)
         kpis = KpisInMemory()  # the bulk of the replay keeps the KPI facts in memory, written once it is done
-        applied = await _replay_until(consumer, shadow_pool, settings, end, bar,
-                                      projection.replaced({keep_kpis: kpis.keep_kpis}))
+        bulk = projection.replaced({keep_kpis: kpis.keep_kpis, record_in_audit_history: copy_into_audit_history})
+        applied = await _replay_until(consumer, shadow_pool, settings, end, bar, bulk)
         async with shadow_pool.acquire() as conn:
             await kpis.write(conn)
             await _ready_to_serve(conn, shadow, deferred)
