@@ -19,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
-from events.base import Event, event_from_stored
+from events.base import Event, event_class, event_from_stored
 from events.contracts import assets as ev
 from events.contracts.amortization import Holding, OutOfCalendar, schedule
 from events.envelope import Envelope
@@ -148,13 +148,10 @@ def amounts_by_year(holding: Holding | None) -> dict[int, Decimal]:
 # --- the projection -------------------------------------------------------------------------------------------
 
 
-@projection.on_every_batch
-async def keep_device_history(conn: asyncpg.Connection, batch: list[Envelope]) -> None:
-    """The batch's device events kept (each read once here, so a bad one fails alone, before it is kept), then
-    every device they touch derived again from all its kept events."""
-    arrived = [(envelope, envelope.event()) for envelope in batch if envelope.type in READ]
-    if not arrived:
-        return
+@projection.on_events(*(event_class(event_type) for event_type in sorted(READ)))
+async def keep_device_history(conn: asyncpg.Connection, events: list[tuple[Event, Envelope]]) -> None:
+    """The batch's device events kept, then every device they touch derived again from all its kept events."""
+    arrived = [(envelope, event) for event, envelope in events]
     await conn.execute(_KEEP, *_columns([
         (env.tenant, e.device_id, env.streamversion, env.type, env.schemaversion, env.time, env.data)
         for env, e in arrived

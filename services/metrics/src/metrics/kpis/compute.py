@@ -48,6 +48,10 @@ class Changes:
 
 def spread(flows: Iterable[tuple[FlowKey, Sequence]]) -> dict[RowKey, list]:
     """The deltas per row: each breakdown's (dimension, member) row gets the deltas of every set it belongs to."""
+    return {key: value for key, value in _summed(flows).items() if value[0] or value[1]}
+
+
+def _summed(flows: Iterable[tuple[FlowKey, Sequence]]) -> dict[RowKey, list]:
     rows: dict[RowKey, list] = {}
     for (tenant, kpi, version, members, day, part), (n, total) in flows:
         if n or total:
@@ -59,7 +63,7 @@ def spread(flows: Iterable[tuple[FlowKey, Sequence]]) -> dict[RowKey, list]:
                 else:
                     row[0] += n
                     row[1] += total
-    return {key: value for key, value in rows.items() if value[0] or value[1]}
+    return rows
 
 
 def fold(facts: dict[FactsKey, Facts], event: Any, envelope: Envelope, desk: Desk) -> None:
@@ -190,13 +194,14 @@ def _add(found: Changes, tenant: str, kpi: Kpi, members: Members, counted: Itera
             row[1] += times * item.total
 
 
-def whole_counts(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> dict[RowKey, list]:
-    """A counted definition's whole series, per-day rows, from every entity's facts and members: what `changes`
-    gives from no facts at all, each entity's counts spread as they come (few entities share a day and breakdowns),
-    with the members of each entity found once for every definition."""
+def whole_counts(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> list[tuple]:
+    """A counted definition's whole series, as per-day rows (a RowKey, n and total), from every entity's facts and
+    members: what `changes` gives from no facts at all, each entity's counts spread as they come (few entities share a
+    day and breakdowns), with the members of each entity found once for every definition."""
     contribute = kind.contributions[kpi.id]
-    return spread(((tenant, kpi.id, kpi.version, members, item.day, item.part), (item.n, item.total))
-                  for (tenant, _, _), facts, members in entries for item in contribute(facts, kpi))  # fmt: skip
+    rows = _summed(((tenant, kpi.id, kpi.version, members, item.day, item.part), (item.n, item.total))
+                   for (tenant, _, _), facts, members in entries for item in contribute(facts, kpi))  # fmt: skip
+    return [(*key, n, total) for key, (n, total) in rows.items() if n or total]
 
 
 def whole_samples(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> Iterator[SampleRow]:

@@ -30,6 +30,8 @@ class BusinessCalendar:
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _week: tuple[timedelta, ...] = field(init=False, repr=False, compare=False)  # nominal open time per weekday
     _week_total: timedelta = field(init=False, repr=False, compare=False)
+    # Each local day's open spans in UTC, worked out once: every SLA clock and KPI fact asks again for the same days.
+    _spans: dict[date, list[Span]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         hours = _checked_hours(self.hours)
@@ -38,6 +40,7 @@ class BusinessCalendar:
         object.__setattr__(self, "holidays", _checked_holidays(frozenset(self.holidays)))
         object.__setattr__(self, "_week", tuple(_open_time(hours.get(d, ())) for d in range(7)))
         object.__setattr__(self, "_week_total", sum(self._week, ZERO))
+        object.__setattr__(self, "_spans", {})
 
 
 def calendar_from_dict(data: Mapping) -> BusinessCalendar:
@@ -145,7 +148,14 @@ def _midnight_offset(zone: ZoneInfo, day: date) -> timedelta | None:
 
 
 def _day_spans(calendar: BusinessCalendar, day: date) -> list[Span]:
-    """The day's open intervals as UTC spans."""
+    """The day's open intervals as UTC spans (not to be changed by the caller: they are kept for the next)."""
+    spans = calendar._spans.get(day)
+    if spans is None:
+        spans = calendar._spans[day] = _spans_of(calendar, day)
+    return spans
+
+
+def _spans_of(calendar: BusinessCalendar, day: date) -> list[Span]:
     if day in calendar.holidays:
         return []
     bounds = []
