@@ -34,7 +34,8 @@ class Projection:
     events of all their classes together, in the order they came (facts folded from several event classes).
     A batch of one is the same batch, so all give the same tables.
 
-    Each event of a batch is parsed and upcast once, whichever handlers read it.
+    Each event of a batch is parsed and upcast once, whichever handlers read it: by `apply_batch`, or ahead of it by
+    `read` (a replay parses the next batch while Postgres writes this one).
     """
 
     def __init__(self) -> None:
@@ -82,13 +83,28 @@ class Projection:
     async def apply(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
         await self.apply_batch(conn, [envelope])
 
-    async def apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope]) -> None:
+    async def apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope],
+                          read: Mapping[int, Event] | None = None) -> None:  # fmt: skip
+        """Apply the batch's events; `read`: those already parsed, as `read` gave them."""
         spent: dict[Callable, float] = defaultdict(float)
         try:
-            await self._apply_batch(conn, envelopes, spent)
+            await self._apply_batch(conn, envelopes, read or {}, spent)
         finally:
             for handler, seconds in spent.items():
                 _seconds_of(f"{handler.__module__}.{handler.__qualname__}").inc(seconds)
+
+    def read(self, envelopes: list[Envelope]) -> dict[int, Event]:
+        """The events of the envelopes that some handler takes typed, parsed and upcast, by the envelope's `id()`
+        (while the caller holds the envelopes). One that does not parse is left out: `apply_batch` parses it again,
+        and fails its batch there."""
+        read, wanted = {}, self._read()
+        for envelope in envelopes:
+            if envelope.type in wanted:
+                try:
+                    read[id(envelope)] = envelope.event()
+                except Exception:  # the batch's own parse raises it, and the batch is applied one by one
+                    continue
+        return read
 
     def _read(self) -> frozenset[str]:
         """The event types some handler takes typed (they are parsed; the others only the audit history sees)."""
@@ -97,9 +113,11 @@ class Projection:
             types |= wanted
         return frozenset(types)
 
-    async def _apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope], spent: dict) -> None:
-        read = self._read()
-        events = [(envelope.event(), envelope) for envelope in envelopes if envelope.type in read]
+    async def _apply_batch(self, conn: asyncpg.Connection, envelopes: list[Envelope], read: Mapping[int, Event],
+                           spent: dict) -> None:  # fmt: skip
+        wanted = self._read()
+        events = [(read.get(id(envelope)) or envelope.event(), envelope) for envelope in envelopes
+                  if envelope.type in wanted]  # fmt: skip
         if self._every or self._by_type:
             await self._per_event(conn, envelopes, events, spent)
         for handle_envelopes in self._every_batch:

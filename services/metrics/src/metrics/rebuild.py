@@ -7,6 +7,7 @@ transaction. Replayed events are deduplicated in the new schema, so the live pro
 
 import argparse
 import asyncio
+import functools
 import sys
 
 import asyncpg
@@ -56,26 +57,43 @@ async def _replay_until(consumer, pool, settings, end: dict[TopicPartition, int]
     The next batch is fetched and parsed while one is applied (Python busy while Postgres writes); a fetch is
     only started when the replay goes on, so none is left taking records nobody applies.
     """
-    applied, fetching = 0, asyncio.ensure_future(_fetch(consumer, end))
+    applied, fetching = 0, asyncio.ensure_future(_fetch(consumer, end, applying))
     try:
         while True:
-            records, envelopes = await fetching
+            records, envelopes, read = await fetching
             if not records and not await _behind(consumer, end):
                 return applied
-            fetching = asyncio.ensure_future(_fetch(consumer, end))
+            fetching = asyncio.ensure_future(_fetch(consumer, end, applying))
             outcomes = await process_batch(pool, settings.projector_group, records, applying.apply,
-                                           handle_batch=applying.apply_batch, attempts=settings.projector_attempts,
-                                           parsed=envelopes)  # fmt: skip
+                                           handle_batch=functools.partial(applying.apply_batch, read=read),
+                                           attempts=settings.projector_attempts, parsed=envelopes)  # fmt: skip
             applied += outcomes.count(Outcome.APPLIED)
             bar.update(len(records))
     finally:
         fetching.cancel()  # a replay that failed leaves no fetch behind (the rebuild starts again from scratch)
 
 
-async def _fetch(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> tuple[list, list | None]:
+PARSED_AT_ONCE = 200  # records parsed between two looks at the batch being applied
+
+
+async def _fetch(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int],
+                 applying: Projection) -> tuple[list, list | None, dict]:  # fmt: skip
+    """The next batch's records, their envelopes (None if one cannot be parsed) and events (`Projection.read`), parsed
+    a few at a time: the batch being applied goes on in between, as soon as Postgres answers, and Python parses while
+    Postgres writes."""
     batches = await consumer.getmany(*end, timeout_ms=200, max_records=BATCH_RECORDS)
     records = [record for partition in batches.values() for record in partition]
-    return records, parsed_records(records)
+    envelopes: list = []
+    read: dict = {}
+    for start in range(0, len(records), PARSED_AT_ONCE):
+        await asyncio.sleep(0)
+        parsed = parsed_records(records[start : start + PARSED_AT_ONCE])
+        if parsed is None:
+            return records, None, {}
+        envelopes += parsed
+        await asyncio.sleep(0)
+        read |= applying.read(parsed)
+    return records, envelopes, read
 
 
 async def _behind(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
