@@ -22,7 +22,7 @@ import asyncpg
 
 from metrics.kpis import compute, store
 from metrics.kpis.compute import KINDS, FactsKey
-from metrics.kpis.definitions import SAMPLED
+from metrics.kpis.definitions import SAMPLED, STOCKS
 from metrics.kpis.handlers import fold_batch
 from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
 
@@ -67,19 +67,20 @@ class KpisInMemory:
         kept = list(self.facts.items())
         series = [(kind, kpi) for kind in KINDS.values() for kpi in compute.maintained(kind)]
         sampled = [(kind, kpi) for kind, kpi in series if kpi.measure in SAMPLED]
-        async with conn.transaction():
-            async with store.key_built_after(conn, "kpi_daily"), _InOrder() as postgres:
-                postgres.then(store.write_all_facts, conn, kept)
-                entries = await asyncio.to_thread(_entries, kept)
-                for kind, kpi in sampled:
-                    samples = await asyncio.to_thread(_listed, compute.whole_samples, kind, kpi, entries[kind.name])
-                    _chunks(postgres, store.insert_samples, conn, samples)
-                postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
-                for kind, kpi in series:
-                    if kpi.measure not in SAMPLED:
-                        rows = await asyncio.to_thread(compute.whole_counts, kind, kpi, entries[kind.name])
-                        _chunks(postgres, store.insert_rows, conn, rows)
-            await store.sum_rollups(conn)
+        tables = ("kpi_daily", *store.ROLLUPS.values())
+        async with conn.transaction(), store.keys_built_after(conn, *tables), _InOrder() as postgres:
+            postgres.then(store.write_all_facts, conn, kept)
+            entries = await asyncio.to_thread(_entries, kept)
+            for kind, kpi in sampled:
+                samples = await asyncio.to_thread(_listed, compute.whole_samples, kind, kpi, entries[kind.name])
+                _chunks(postgres, store.insert_samples, conn, samples)
+            postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
+            for kind, kpi in series:
+                if kpi.measure not in SAMPLED:
+                    rows = await asyncio.to_thread(compute.whole_counts, kind, kpi, entries[kind.name])
+                    _chunks(postgres, store.insert_rows, conn, rows)
+                    if kpi.measure in STOCKS:  # its weekly and monthly sums, once its days are all in
+                        postgres.then(store.sum_rollups, conn, kpi)
         written, self.facts, self.desks = len(self.facts), {}, {}
         return written
 

@@ -294,23 +294,27 @@ async def insert_rows(conn: asyncpg.Connection, rows: list[tuple]) -> None:
         await conn.copy_records_to_table("kpi_daily", records=rows, columns=DAILY_COLUMNS)
 
 
-async def sum_rollups(conn: asyncpg.Connection) -> None:
-    """The stocks' weekly and monthly sums from their per-day rows, once those are all written (into empty tables:
-    each sum is one row, nothing to add to)."""
+async def sum_rollups(conn: asyncpg.Connection, kpi: Kpi) -> None:
+    """A stock's weekly and monthly sums of a whole series, from its per-day rows once those are all written (into
+    tables that hold none of its sums yet: each sum is one row, nothing to add to)."""
     for unit, table in ROLLUPS.items():
-        async with key_built_after(conn, table):
-            await conn.execute(_rolled_up(table, unit, "kpi_daily", "kpi = ANY($1::text[])", add=False), STOCK_KPIS)
+        await conn.execute(_rolled_up(table, unit, "kpi_daily", "kpi = $1 AND version = $2", add=False),
+                           kpi.id, kpi.version)  # fmt: skip
 
 
 @asynccontextmanager
-async def key_built_after(conn: asyncpg.Connection, table: str) -> AsyncIterator[None]:
-    """The table's primary key dropped while the block fills the table, and built once the rows are in: a third of
-    what keeping it up row by row costs."""
-    key = await conn.fetchrow("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-                              " WHERE conrelid = $1::regclass AND contype = 'p'", table)  # fmt: skip
-    await conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key["conname"]}"')
+async def keys_built_after(conn: asyncpg.Connection, *tables: str) -> AsyncIterator[None]:
+    """The tables' primary keys dropped while the block fills the tables, and built once the rows are in: a third of
+    what keeping them up row by row costs."""
+    keys = []
+    for table in tables:
+        key = await conn.fetchrow("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+                                  " WHERE conrelid = $1::regclass AND contype = 'p'", table)  # fmt: skip
+        await conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key["conname"]}"')
+        keys.append((table, key))
     yield
-    await conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key["conname"]}" {key["definition"]}')
+    for table, key in keys:
+        await conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key["conname"]}" {key["definition"]}')
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
