@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import functools
 import sys
+from collections.abc import Sequence
 
 import asyncpg
 import structlog
@@ -115,6 +116,7 @@ async def _drop_read_only_indexes(conn: asyncpg.Connection, shadow: str) -> list
 
 # Append-only tables only read through their indexes to the rows: analysed, not vacuumed (a pass over all of them).
 NOT_VACUUMED = ("audit_history", "processed_events")
+KPI_TABLES = "kpi_"  # the KPI write's tables (and the desks and FTE, written by the replay), made ready after it
 VACUUMED_AGAIN = 2  # at most, times a read model not yet all marked visible to all is vacuumed again
 
 
@@ -131,13 +133,13 @@ async def _without_autovacuum(conn: asyncpg.Connection, shadow: str) -> None:
         await conn.execute(f'ALTER TABLE "{shadow}"."{name}" SET (autovacuum_enabled = false)')
 
 
-async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, indexes: list[str]) -> None:
-    """The deferred indexes built, and every table's statistics taken: the first reads after the swap would
-    otherwise be planned blind. The read models are vacuumed too, so that reads answered from an index alone (a KPI's
-    series, the devices counted) need not visit the rows."""
+async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, tables: list[str],
+                          indexes: Sequence[str] = ()) -> None:  # fmt: skip
+    """The deferred indexes built, and the tables' statistics taken: the first reads after the swap would otherwise be
+    planned blind. The read models are vacuumed too, so that reads answered from an index alone (a KPI's series, the
+    devices counted) need not visit the rows."""
     for statement in indexes:
         await conn.execute(statement)
-    tables = await _tables(conn, shadow)
     for name in tables:
         await conn.execute(f'{"ANALYZE" if name in NOT_VACUUMED else "VACUUM (ANALYZE)"} "{shadow}"."{name}"')
     for _ in range(VACUUMED_AGAIN):
@@ -200,9 +202,14 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
         kpis = KpisInMemory()  # the bulk of the replay keeps the KPI facts in memory, written once it is done
         bulk = projection.replaced({keep_kpis: kpis.keep_kpis, record_in_audit_history: copy_into_audit_history})
         applied = await _replay_until(consumer, shadow_pool, settings, end, bar, bulk)
-        async with shadow_pool.acquire() as conn:
-            await kpis.write(conn)
-            await _ready_to_serve(conn, shadow, deferred)
+        async with shadow_pool.acquire() as conn, shadow_pool.acquire() as beside:
+            tables = await _tables(conn, shadow)
+            kpi_tables = [name for name in tables if name.startswith(KPI_TABLES)]
+            # The other tables made ready on a connection of their own while the KPIs are written (Postgres has a
+            # core to spare while Python computes the series).
+            await asyncio.gather(kpis.write(conn), _ready_to_serve(
+                beside, shadow, [name for name in tables if name not in kpi_tables], deferred))  # fmt: skip
+            await _ready_to_serve(conn, shadow, kpi_tables)
         async with live_pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock(hashtext($1))", swap_lock(live))
             try:
