@@ -90,9 +90,9 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@lru_cache(maxsize=1 << 16)  # a fact's instants are looked at again with each change of it
 def local_day(instant: datetime, timezone: str) -> date:
-    """The calendar day the instant falls on in the zone: what "per day" means to the tenant."""
+    """The calendar day the instant falls on in the zone: what "per day" means to the tenant. Not cached: a cache
+    that misses costs twice the work, and a rebuild's series look at each instant once per definition, far apart."""
     return instant.astimezone(_zone(timezone)).date()
 
 
