@@ -122,3 +122,24 @@ async def test_good_records_are_applied_as_one_batch_not_one_by_one(projector_se
     assert outcomes == [Outcome.APPLIED] * 3
     assert REGISTRY.get_sample_value("consumer_batches_total", {"group": group, "how": "whole"}) == 1
     assert REGISTRY.get_sample_value("consumer_batches_total", {"group": group, "how": "one_by_one"}) is None
+
+
+async def test_a_batch_applies_each_event_once_whether_repeated_within_it_or_seen_in_an_earlier_batch(
+        projector_settings, db, tokens):
+    settings, group, topic = projector_settings, "test.dedupe", projector_settings.topic("tickets")
+    a, b, c, d = (Envelope.from_json(ticket_opened_json(tokens.tenant, f"ticket-{n}", datetime(2026, 3, 6, 9, n,
+                                                                                               tzinfo=UTC)))
+                  for n in range(4))  # fmt: skip
+    pool = await create_pool(settings.database_url, settings.projection, min_size=1, max_size=2)
+    try:
+        async def batch(*envelopes: Envelope) -> list[Outcome]:
+            records = [record_of(envelope, topic) for envelope in envelopes]
+            return await process_batch(pool, group, records, projection.apply, handle_batch=projection.apply_batch)
+
+        assert await batch(a, b) == [Outcome.APPLIED] * 2  # all new
+        assert await batch(c, a, c) == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+        assert await batch(d, b) == [Outcome.APPLIED, Outcome.DUPLICATE]
+    finally:
+        await pool.close()
+    assert await _audit_rows(db, settings, tokens.tenant, 4)
+    assert await count_on(db, settings, tokens.tenant, "2026-03-06") == 4

@@ -141,12 +141,14 @@ async def _attempt_batch(
             await conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext($1))", pause_lock)
         # A data-modifying statement may only stand in a WITH, never in a FROM (a syntax error there, which the
         # one-by-one fallback would hide: every batch would silently become one transaction per record).
-        new = set(await conn.fetchval(
+        # The ids seen for the first time, or NULL when all were (the usual case: no ids to send back and look up).
+        new = await conn.fetchval(
             "WITH first_time AS (INSERT INTO processed_events (consumer_group, event_id)"
             " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id)"
-            " SELECT coalesce(array_agg(event_id), '{}') FROM first_time",
-            group, [e.id for e in envelopes]))
-        first = _first_times(envelopes, new)
+            " SELECT CASE WHEN count(*) = cardinality($2::uuid[]) THEN NULL"
+            " ELSE coalesce(array_agg(event_id), '{}') END FROM first_time",
+            group, [e.id for e in envelopes])
+        first = [True] * len(envelopes) if new is None else _first_times(envelopes, set(new))
         if any(first):
             await handle_batch(conn, [e for e, is_first in zip(envelopes, first, strict=True) if is_first])
     return [Outcome.APPLIED if is_first else Outcome.DUPLICATE for is_first in first]
