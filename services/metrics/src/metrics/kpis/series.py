@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -16,8 +16,7 @@ from tickets.domain.policy import DEFAULT_POLICY, DeskPolicy
 ALL = {"all": ""}  # the one breakdown of a KPI without groups: everything together
 
 
-@dataclass(frozen=True, slots=True)
-class Count:
+class Count(NamedTuple):  # a tuple: made at C speed, millions of times in a rebuild
     """On a local day, `n` more things adding up to `total` more (negative: fewer, as a stock's span ends)."""
 
     day: date
@@ -26,8 +25,7 @@ class Count:
     part: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
     """One value of a distribution (a ticket's time to resolve) or one occurrence naming a person (`who`)."""
 
     day: date
