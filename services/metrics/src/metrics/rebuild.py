@@ -184,7 +184,8 @@ async def rebuild(settings: Settings, *, show_progress: bool = True) -> int:
         partitions = await _partitions(consumer, kafka.all_topics(settings))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        return await _replay_and_swap(consumer, live_pool, shadow_pool, settings, partitions, show_progress)
+        with heap.bulk():
+            return await _replay_and_swap(consumer, live_pool, shadow_pool, settings, partitions, show_progress)
     finally:
         await consumer.stop()
         await shadow_pool.close()
