@@ -1,5 +1,5 @@
-"""A rebuild keeps the KPI facts in memory and writes facts and series once at the end: the same tables as the live
-handler writes batch by batch, and nothing of a batch whose transaction rolled back."""
+"""A rebuild keeps the KPI facts and the device histories in memory and writes them once at the end: the same tables
+as the live handlers write batch by batch, and nothing of a batch whose transaction rolled back."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +15,7 @@ from events.contracts import training as tr
 from events.contracts.tickets import CalendarDocument
 from events.db import create_pool, migrate
 from events.envelope import Context, wrap
+from metrics.device_history import DevicesInMemory, keep_device_history
 from metrics.kpis.bulk import KpisInMemory
 from metrics.kpis.handlers import keep_kpis
 from metrics.projections import PROJECTION_MIGRATIONS, projection
@@ -38,6 +39,10 @@ TABLES = {
     "kpi_sample_periods": "SELECT * FROM kpi_sample_periods ORDER BY 1, 2, 3, 4, 5, 6, 7, 8",
     "kpi_facts": "SELECT tenant, kind, entity_id, facts FROM kpi_facts ORDER BY 1, 2, 3",
     "kpi_desks": "SELECT tenant, changed_at FROM kpi_desks ORDER BY 1",
+    "device_events": "SELECT * FROM device_events ORDER BY 1, 2, 3",
+    "device_states": "SELECT * FROM device_states ORDER BY 1, 2, 3",
+    "device_amortization": "SELECT * FROM device_amortization ORDER BY 1, 2, 3",
+    "device_counts_by_year": "SELECT * FROM device_counts_by_year WHERE held <> 0 ORDER BY 1, 2, 3",
 }  # fmt: skip
 
 
@@ -45,9 +50,9 @@ def story(tenant: str) -> list:
     """Tickets (one handed to another group, one reopened), a desk policy changed in between, a device, training."""
     versions: dict[str, int] = {}
 
-    def wrapped(stream: str, event):
+    def wrapped(stream: str, event, recorded: datetime | None = None):
         versions[stream] = versions.get(stream, 0) + 1
-        ctx = Context(tenant=tenant, actor="tom", correlation_id="c", recorded_at=event.at)
+        ctx = Context(tenant=tenant, actor="tom", correlation_id="c", recorded_at=recorded or event.at)
         return wrap(event, stream_id=stream, stream_version=versions[stream], ctx=ctx)
 
     found = []
@@ -65,13 +70,27 @@ def story(tenant: str) -> list:
             policy = ev.DeskPolicyChanged(calendar=TORONTO, targets=DEFAULT_TARGETS, auto_close_business_days=3,
                                           reopen_window_days=10, at=at)  # fmt: skip
             found.append(wrapped(f"desk-policy:{tenant}", policy))
-    device = uuid4()
+    device, kept = uuid4(), uuid4()
+    bought = dv.Purchase(purchased_on=(MONDAY - timedelta(days=400)).date(), cost=Decimal("1200"))
+    four_years = dv.Amortization(useful_life_months=48)
     found += [wrapped(str(device), dv.DeviceRegistered(device_id=device, asset_tag="CITY-1", kind="laptop",
                                                        holds_storage=True, mbn_class="laptops_tablets", model="T14",
                                                        at=MONDAY)),
+              wrapped(str(kept), dv.DeviceRegistered(device_id=kept, asset_tag="CITY-2", kind="desktop",
+                                                     holds_storage=True, mbn_class="desktops_thin_clients",
+                                                     purchase=bought, amortization=four_years,
+                                                     at=MONDAY - timedelta(days=400))),
+              wrapped(str(kept), dv.DeviceInstalled(device_id=kept, location="City Hall", technician_id="tom",
+                                                    at=MONDAY - timedelta(days=390))),
+              # recorded after the retirement below, but it happened before it: it takes its place in the past
+              wrapped(str(kept), dv.DeviceRetired(device_id=kept, reason="end of life", at=MONDAY + timedelta(days=3))),
+              wrapped(str(kept), dv.DeviceInstalled(device_id=kept, location="Library", technician_id="tom",
+                                                    at=MONDAY - timedelta(days=30)), MONDAY + timedelta(days=4)),
+              wrapped(str(kept), dv.DeviceDisposed(device_id=kept, asset_tag="CITY-2", certificate_ref="C-9",
+                                                   at=MONDAY + timedelta(days=5))),
               wrapped("d-1", tr.TrainingDelivered(delivery_id=uuid4(), person_id="ann", hours=Decimal("1.5"),
                                                   kind="session", topic="Teams", at=MONDAY))]  # fmt: skip
-    return sorted(found, key=lambda envelope: envelope.time)
+    return sorted(found, key=lambda envelope: envelope.recordedtime)
 
 
 @pytest.fixture
@@ -87,6 +106,10 @@ async def pools(stack, namespace, db):
     yield pool
     for pool in made:
         await pool.close()
+
+
+def in_memory(kpis: KpisInMemory, devices: DevicesInMemory):
+    return projection.replaced({keep_kpis: kpis.keep_kpis, keep_device_history: devices.keep_device_history})
 
 
 async def apply(pool, applying, envelopes: list, batch: int) -> list[Outcome]:
@@ -107,26 +130,29 @@ async def test_kpis_kept_in_memory_and_written_once_are_what_the_live_handler_wr
     envelopes = story(tokens.tenant)
     live, rebuilt = await pools("live"), await pools("rebuilt")
     await apply(live, projection, envelopes, batch=4)
-    kept = KpisInMemory()
-    await apply(rebuilt, projection.replaced({keep_kpis: kept.keep_kpis}), envelopes, batch=7)
+    kept, devices = KpisInMemory(), DevicesInMemory()
+    await apply(rebuilt, in_memory(kept, devices), envelopes, batch=7)
     async with rebuilt.acquire() as conn:
-        assert await kept.write(conn) == 8  # six tickets, a device, a delivery
+        assert await kept.write(conn) == 9  # six tickets, two devices, a delivery
+        assert await devices.write(conn) == 6
     expected = await tables(live)
     assert expected["kpi_daily"] and expected["kpi_samples"] and expected["kpi_sample_periods"]
+    assert expected["device_states"] and expected["device_amortization"] and expected["device_counts_by_year"]
     assert await tables(rebuilt) == expected
 
 
+@pytest.mark.parametrize("refused", [ev.TicketReopened, dv.DeviceInstalled])  # a KPI's event, a device's
 async def test_a_batch_that_rolls_back_leaves_nothing_in_memory_and_its_bad_record_is_dead_lettered_alone(
-    pools, tokens
+    pools, tokens, refused
 ):
     envelopes = story(tokens.tenant)
-    poison = next(e for e in envelopes if e.type == ev.TicketReopened.event_type)
+    poison = [e for e in envelopes if e.type == refused.event_type][-1]
     clean, rebuilt = await pools("clean"), await pools("rebuilt")
     await apply(clean, projection, [e for e in envelopes if e is not poison], batch=5)
-    kept = KpisInMemory()
-    failing = projection.replaced({keep_kpis: kept.keep_kpis})
+    kept, devices = KpisInMemory(), DevicesInMemory()
+    failing = in_memory(kept, devices)
 
-    @failing.on_events(ev.TicketReopened)  # after the KPIs folded the batch: its transaction rolls back
+    @failing.on_events(refused)  # after the batch was kept in memory: its transaction rolls back
     async def refuse(conn, events):
         if any(envelope.id == poison.id for _, envelope in events):
             raise ValueError("a record no handler can apply")
@@ -135,6 +161,7 @@ async def test_a_batch_that_rolls_back_leaves_nothing_in_memory_and_its_bad_reco
     assert outcomes.count(Outcome.DEAD_LETTERED) == 1
     async with rebuilt.acquire() as conn:
         await kept.write(conn)
+        await devices.write(conn)
         assert await conn.fetchval("SELECT count(*) FROM dead_letters") == 1
     assert await tables(rebuilt) == await tables(clean)
 

@@ -7,7 +7,8 @@ nothing is patched in place: the device's events are kept, and its states and am
 again, as the assets service folds its timeline (`assets.domain.device.fold_in_valid_time`) and reads its
 amortization (`assets.api.amortization.holding_of`). Metrics reads the assets events, never the assets package:
 the few status transitions below mirror the device decider's evolvers, and the amortization math is the shared
-contract's. One pass per batch: keep its device events, then re-derive the devices they touch in a few statements.
+contract's. One pass per batch: keep its device events, then re-derive the devices they touch in a few statements
+(a rebuild keeps them in memory instead, and derives each device once: `DevicesInMemory`).
 """
 
 from collections import defaultdict
@@ -20,6 +21,7 @@ from uuid import UUID
 import asyncpg
 
 from events.base import Event, event_class, event_from_stored
+from events.committed import UntilCommitted
 from events.contracts import assets as ev
 from events.contracts.amortization import Holding, OutOfCalendar, schedule
 from events.envelope import Envelope
@@ -151,13 +153,18 @@ def amounts_by_year(holding: Holding | None) -> dict[int, Decimal]:
 @projection.on_events(*(event_class(event_type) for event_type in sorted(READ)))
 async def keep_device_history(conn: asyncpg.Connection, events: list[tuple[Event, Envelope]]) -> None:
     """The batch's device events kept, then every device they touch derived again from all its kept events."""
-    arrived = [(envelope, event) for event, envelope in events]
-    await conn.execute(_KEEP, *_columns([
-        (env.tenant, e.device_id, env.streamversion, env.type, env.schemaversion, env.time, env.data)
-        for env, e in arrived
-    ]))  # fmt: skip
-    devices = sorted({(env.tenant, e.device_id) for env, e in arrived})
+    await conn.execute(_KEEP, *_columns([_event_row(event, envelope) for event, envelope in events]))
+    devices = sorted({(envelope.tenant, event.device_id) for event, envelope in events})
     await _derive(conn, devices, await _kept(conn, devices))
+
+
+def _event_row(event: Event, envelope: Envelope) -> tuple:
+    """A device_events row: the event as it was stored, at its valid time."""
+    return (envelope.tenant, event.device_id, envelope.streamversion, envelope.type, envelope.schemaversion,
+            envelope.time, envelope.data)  # fmt: skip
+
+
+_EVENT_COLUMNS = ("tenant", "device_id", "stream_version", "event_type", "schema_version", "at", "payload")
 
 
 _KEEP = """
@@ -194,6 +201,41 @@ async def _derive(conn: asyncpg.Connection, devices: list, kept: dict[tuple[str,
         await conn.execute(_ADD_STATES, *_columns(states))
     if amounts:
         await conn.execute(_AMOUNTS, *_columns(amounts))
+
+
+class DevicesInMemory:
+    """Stands in for `keep_device_history` during a rebuild (`Projection.replaced`): each device's events are kept in
+    memory, and every device is derived once from all of them when the replay is done (`write`), where the live
+    handler derives a device again with each batch that touches it. A batch's events count only once its transaction
+    has committed (`events.committed`). For a projection whose device history starts empty."""
+
+    def __init__(self) -> None:
+        # Each device's events by stream version, with their rows: the first kept, as ON CONFLICT DO NOTHING keeps it.
+        self.kept: dict[tuple[str, UUID], dict[int, tuple[tuple, Kept]]] = defaultdict(dict)
+        self._batch: UntilCommitted[list[tuple[tuple, Kept]]] = UntilCommitted("device_events")
+
+    async def keep_device_history(self, conn: asyncpg.Connection, events: list[tuple[Event, Envelope]]) -> None:
+        await self._settle(conn)
+        await self._batch.hold(conn, [
+            (_event_row(event, envelope), Kept(envelope.tenant, event.device_id, envelope.streamversion, envelope.time,
+                                               event)) for event, envelope in events])  # fmt: skip
+
+    async def write(self, conn: asyncpg.Connection) -> int:
+        """Every kept event, and each device's states and amounts derived from all of them, in one transaction;
+        returns how many events. The memory is let go of: the projection goes on with the live handler."""
+        await self._settle(conn)
+        rows = [row for versions in self.kept.values() for row, _ in versions.values()]
+        kept = {device: [k for _, k in versions.values()] for device, versions in self.kept.items()}
+        if rows:
+            async with conn.transaction():
+                await conn.copy_records_to_table("device_events", columns=_EVENT_COLUMNS, records=rows)
+                await _derive(conn, sorted(kept), kept)
+        self.kept = defaultdict(dict)
+        return len(rows)
+
+    async def _settle(self, conn: asyncpg.Connection) -> None:
+        for row, kept in await self._batch.settled(conn) or ():
+            self.kept[(kept.tenant, kept.device_id)].setdefault(kept.version, (row, kept))
 
 
 def _state_columns(state: State) -> tuple[str, str, str]:

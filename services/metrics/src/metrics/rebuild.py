@@ -22,6 +22,7 @@ from events.db import create_pool, migrate_pool
 from events.logging import configure_logging
 from events.projection import Projection
 from metrics import reporting
+from metrics.device_history import DevicesInMemory, keep_device_history
 from metrics.kpis.bulk import KpisInMemory
 from metrics.kpis.handlers import keep_kpis
 from metrics.projections import (
@@ -152,6 +153,12 @@ async def _ready_to_serve(conn: asyncpg.Connection, shadow: str, tables: list[st
         await conn.execute(f'ALTER TABLE "{shadow}"."{name}" RESET (autovacuum_enabled)')
 
 
+async def _written_and_ready(conn: asyncpg.Connection, shadow: str, devices: DevicesInMemory, tables: list[str],
+                             indexes: list[str]) -> None:  # fmt: skip
+    await devices.write(conn)
+    await _ready_to_serve(conn, shadow, tables, indexes)
+
+
 _NOT_ALL_VISIBLE = """SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relname = ANY($2::text[])
     AND relallvisible < relpages"""
 
@@ -200,16 +207,20 @@ async def _replay_and_swap(consumer, live_pool, shadow_pool, settings, partition
               disable=not show_progress, file=sys.stderr) as bar:
         async with shadow_pool.acquire() as conn:
             deferred = await _drop_read_only_indexes(conn, shadow)
-        kpis = KpisInMemory()  # the bulk of the replay keeps the KPI facts in memory, written once it is done
-        bulk = projection.replaced({keep_kpis: kpis.keep_kpis, record_in_audit_history: copy_into_audit_history})
+        # The bulk of the replay keeps the KPI facts and the device histories in memory, written once it is done.
+        kpis, devices = KpisInMemory(), DevicesInMemory()
+        bulk = projection.replaced({keep_kpis: kpis.keep_kpis, keep_device_history: devices.keep_device_history,
+                                    record_in_audit_history: copy_into_audit_history})  # fmt: skip
         applied = await _replay_until(consumer, shadow_pool, settings, end, bar, bulk)
         async with shadow_pool.acquire() as conn, shadow_pool.acquire() as beside:
             tables = await _tables(conn, shadow)
             kpi_tables = [name for name in tables if name.startswith(KPI_TABLES)]
             # The other tables made ready on a connection of their own while the KPIs are written (Postgres has a
             # core to spare while Python computes the series).
-            await asyncio.gather(kpis.write(conn), _ready_to_serve(
-                beside, shadow, [name for name in tables if name not in kpi_tables], deferred))  # fmt: skip
+            others = [name for name in tables if name not in kpi_tables]
+            async with asyncio.TaskGroup() as both:  # one failing stops the other: neither connection is left busy
+                both.create_task(kpis.write(conn))
+                both.create_task(_written_and_ready(beside, shadow, devices, others, deferred))
             await _ready_to_serve(conn, shadow, kpi_tables)
         async with live_pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock(hashtext($1))", swap_lock(live))

@@ -5,10 +5,9 @@ write each event's deltas: it folds every event into facts held here and, when t
 and computes each definition's series from them in one pass. Desk policies and FTE figures are still written with
 their batch, as the live handler writes them.
 
-What a batch folds counts only once its transaction has committed: each batch's changes are held apart with the id
-of the transaction that applied them, and kept or dropped as Postgres says that transaction ended. So a batch that
-fails (and is then applied record by record, a bad record dead-lettered) leaves nothing behind here either, and
-the dedupe rows and the facts stay one. A crash loses the memory and the shadow schema with it: the rebuild starts
+What a batch folds counts only once its transaction has committed (`events.committed`): so a batch that fails (and
+is then applied record by record, a bad record dead-lettered) leaves nothing behind here either, and the dedupe rows
+and the facts stay one. A crash loses the memory and the shadow schema with it: the rebuild starts
 again from scratch.
 """
 
@@ -20,6 +19,7 @@ from datetime import datetime
 
 import asyncpg
 
+from events.committed import UntilCommitted
 from metrics.kpis import compute, store
 from metrics.kpis.compute import KINDS, FactsKey
 from metrics.kpis.definitions import SAMPLED, STOCKS
@@ -28,10 +28,9 @@ from metrics.kpis.series import DEFAULT_DESK, Desk, Facts
 
 
 @dataclass(frozen=True)
-class _Pending:
-    """A batch's changes, until its transaction is known to have committed."""
+class _Batch:
+    """A batch's changes, held until its transaction is known to have committed."""
 
-    transaction: int
     facts: dict[FactsKey, Facts]
     desks: dict[str, tuple[datetime, Desk]]
 
@@ -43,8 +42,7 @@ class KpisInMemory:
     def __init__(self) -> None:
         self.facts: dict[FactsKey, Facts] = {}
         self.desks: dict[str, tuple[datetime | None, Desk]] = {}  # each tenant's latest policy, by when it changed
-        self._pending: _Pending | None = None
-        self._checked_empty = False
+        self._batch: UntilCommitted[_Batch] = UntilCommitted("kpi_facts")
 
     async def keep_kpis(self, conn: asyncpg.Connection, events: list[tuple]) -> None:
         await self._settle(conn)
@@ -55,7 +53,7 @@ class KpisInMemory:
         folded = fold_batch(events, desks, facts)
         await folded.write(conn)
         changed_desks = {tenant: (e.at, desks[tenant]) for tenant, e in folded.policies.items()}
-        self._pending = _Pending(await _transaction(conn), facts, changed_desks)
+        await self._batch.hold(conn, _Batch(facts, changed_desks))
 
     async def write(self, conn: asyncpg.Connection) -> int:
         """Write the facts and every definition's series computed from them, in one transaction; returns how many
@@ -86,20 +84,11 @@ class KpisInMemory:
 
     async def _settle(self, conn: asyncpg.Connection) -> None:
         """Keep the last batch's changes if its transaction committed, drop them if it rolled back."""
-        if not self._checked_empty:
-            if await conn.fetchval("SELECT EXISTS (SELECT FROM kpi_facts)"):
-                raise RuntimeError("the KPIs are kept in memory only for a projection whose KPI tables are empty")
-            self._checked_empty = True
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        status = await conn.fetchval("SELECT pg_xact_status($1::xid8)", pending.transaction)
-        if status == "committed":
-            self.facts.update(pending.facts)
-            for tenant, (changed_at, desk) in pending.desks.items():
+        batch = await self._batch.settled(conn)
+        if batch is not None:
+            self.facts.update(batch.facts)
+            for tenant, (changed_at, desk) in batch.desks.items():
                 self._keep_desk(tenant, changed_at, desk)
-        elif status != "aborted":
-            raise RuntimeError(f"a batch's transaction is {status} while the next one is applied")
 
     def _keep_desk(self, tenant: str, changed_at: datetime, desk: Desk) -> None:
         """The latest change wins, whichever order changes arrive in (as kpi_desks keeps them)."""
@@ -131,10 +120,6 @@ class _Over(dict):
     def get(self, key, default=None):
         found = dict.get(self, key)
         return self.below.get(key, default) if found is None else found
-
-
-async def _transaction(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT pg_current_xact_id()")
 
 
 def _entries(kept: list[tuple[FactsKey, Facts]]) -> dict[str, list[tuple]]:
