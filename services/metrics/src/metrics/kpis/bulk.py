@@ -13,7 +13,7 @@ again from scratch.
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,7 +70,7 @@ class KpisInMemory:
             postgres.then(store.write_all_facts, conn, kept)
             entries = await asyncio.to_thread(_entries, kept)
             for kind, kpi in sampled:
-                samples = await asyncio.to_thread(_listed, compute.whole_samples, kind, kpi, entries[kind.name])
+                samples = await asyncio.to_thread(compute.whole_samples, kind, kpi, entries[kind.name])
                 _chunks(postgres, store.insert_samples, conn, samples)
             postgres.then(store.figure_closed, conn, [kpi for _, kpi in sampled])
             for kind, kpi in series:
@@ -128,10 +128,6 @@ def _entries(kept: list[tuple[FactsKey, Facts]]) -> dict[str, list[tuple]]:
     for key, f in kept:
         entries[key[1]].append((key, f, compute.members_of(KINDS[key[1]], f)))
     return entries
-
-
-def _listed(rows: Callable[..., Iterable[tuple]], *args) -> list[tuple]:
-    return list(rows(*args))
 
 
 class _InOrder:

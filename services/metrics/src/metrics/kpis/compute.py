@@ -2,7 +2,7 @@
 facts into the per-day deltas and the samples of every definition computed from them."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -204,12 +204,11 @@ def whole_counts(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, 
     return [(*key, n, total) for key, (n, total) in rows.items() if n or total]
 
 
-def whole_samples(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> Iterator[SampleRow]:
+def whole_samples(kind: Kind, kpi: Kpi, entries: Iterable[tuple[FactsKey, Facts, Members]]) -> list[SampleRow]:
     """A sampled definition's every sample, from every entity's facts and members."""
     contribute = kind.contributions[kpi.id]
-    for (tenant, _, entity), facts, members in entries:
-        for item in contribute(facts, kpi):
-            yield _sample_row(tenant, kpi, entity, item, members)
+    return [_sample_row(tenant, kpi, entity, item, members)
+            for (tenant, _, entity), facts, members in entries for item in contribute(facts, kpi)]  # fmt: skip
 
 
 def _sample_row(tenant: str, kpi: Kpi, entity: str, item: Sample, members: Members) -> SampleRow:
