@@ -167,8 +167,8 @@ def _event_row(event: Event, envelope: Envelope) -> tuple:
 _EVENT_COLUMNS = ("tenant", "device_id", "stream_version", "event_type", "schema_version", "at", "payload")
 
 
-_KEEP = """
-INSERT INTO device_events (tenant, device_id, stream_version, event_type, schema_version, at, payload)
+_KEEP = f"""
+INSERT INTO device_events ({", ".join(_EVENT_COLUMNS)})
 SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
 ON CONFLICT DO NOTHING"""
 _DEVICES = "(tenant, device_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))"
